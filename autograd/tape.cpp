@@ -1,0 +1,169 @@
+#include "autograd/tape.hpp"
+
+#include <atomic>
+#include <string>
+
+#include <xtensor/xnoalias.hpp>
+
+#include "autograd/no_grad.hpp"
+#include "autograd/recorder.hpp"
+#include "core/error.hpp"
+
+namespace recur {
+namespace {
+
+// Generations are unique across all tapes, so a Var can never be mistaken for a live value of
+// another tape, or of this tape after a clear.
+std::uint64_t next_generation() {
+  static std::atomic<std::uint64_t> counter{1};
+  return counter.fetch_add(1, std::memory_order_relaxed);
+}
+
+void fill_zero(Tensor& tensor) { std::fill(tensor.begin(), tensor.end(), 0.0f); }
+
+}  // namespace
+
+Tape::Tape() : generation_(next_generation()) {}
+
+std::uint32_t Tape::push_node(const char* op) {
+  if (size_ == nodes_.size()) nodes_.emplace_back();
+  Node& node = nodes_[size_];
+  node.op = op;
+  node.external = nullptr;
+  node.inputs.clear();
+  node.rule = BackwardRule();
+  node.parameter = nullptr;
+  node.requires_grad = false;
+  node.grad_ready = false;
+  return static_cast<std::uint32_t>(size_++);
+}
+
+void Tape::pop_node() {
+  if (size_ > 0) --size_;
+}
+
+Var Tape::input(const Tensor& value, bool requires_grad) {
+  const std::uint32_t index = push_node("input");
+  Node& node = nodes_[index];
+  node.value.resize(value.shape());
+  std::copy(value.begin(), value.end(), node.value.begin());
+  node.requires_grad = requires_grad;
+  return handle(index);
+}
+
+Var Tape::parameter(Parameter& parameter) {
+  if (parameter.bound_tape == this && parameter.bound_generation == generation_)
+    return handle(parameter.bound_index);
+  const std::uint32_t index = push_node("parameter");
+  Node& node = nodes_[index];
+  node.external = &parameter.value;
+  node.parameter = &parameter;
+  node.parameter_version = parameter.version;
+  node.requires_grad = parameter.requires_grad && grad_enabled();
+  if (node.requires_grad) parameter_leaves_.push_back(index);
+  parameter.bound_tape = this;
+  parameter.bound_generation = generation_;
+  parameter.bound_index = index;
+  return handle(index);
+}
+
+void Tape::check_var(const Var& var, const char* op) const {
+  if (var.tape_ == nullptr)
+    throw TapeError(std::string(op) + ": the Var is empty (default-constructed); pass a value "
+                    "made by an op or by Tape::input");
+  if (var.tape_ != this)
+    throw TapeError(std::string(op) + ": the inputs come from different tapes; record a step's "
+                    "values on one tape");
+  if (var.generation_ != generation_ || var.index_ >= size_)
+    throw TapeError(std::string(op) + ": this Var's tape was cleared after it was computed; run "
+                    "the forward pass again");
+}
+
+Tensor& Tape::grad_buffer(std::uint32_t index) {
+  Node& node = nodes_[index];
+  if (!node.grad_ready) {
+    node.grad.resize(node.data().shape());
+    fill_zero(node.grad);
+    node.grad_ready = true;
+  }
+  return node.grad;
+}
+
+void Tape::backward(const Var& root) {
+  check_var(root, "backward");
+  const Node& node = nodes_[root.index_];
+  if (node.data().size() != 1)
+    throw TapeError("backward: the root has shape " + shape_str(node.data().shape()) +
+                    " but must be a single value; reduce it (sum, mean) or pass its gradient");
+  run_backward(root, nullptr);
+}
+
+void Tape::backward(const Var& root, const Tensor& grad_root) {
+  check_var(root, "backward");
+  const Node& node = nodes_[root.index_];
+  if (grad_root.shape() != node.data().shape())
+    throw ShapeError("backward: the root has shape " + shape_str(node.data().shape()) +
+                     " but its gradient has shape " + shape_str(grad_root.shape()));
+  run_backward(root, &grad_root);
+}
+
+void Tape::run_backward(const Var& root, const Tensor* grad_root) {
+  const std::uint32_t root_index = root.index_;
+  if (!nodes_[root_index].requires_grad)
+    throw TapeError(std::string("backward: the root (made by '") + nodes_[root_index].op +
+                    "') depends on no parameter or input that requires a gradient");
+  // Fail before touching any gradient if a parameter changed since the forward pass: backward
+  // would otherwise combine old activations with new weights (PyTorch's version counter check).
+  for (std::uint32_t leaf : parameter_leaves_) {
+    const Node& node = nodes_[leaf];
+    if (leaf <= root_index && node.parameter->version != node.parameter_version)
+      throw TapeError("backward: a parameter of shape " + shape_str(node.data().shape()) +
+                      " was modified after the forward pass (an optimizer step before backward?); "
+                      "run the forward pass again");
+  }
+  for (std::size_t i = 0; i <= root_index; ++i) nodes_[i].grad_ready = false;
+  Tensor& seed = grad_buffer(root_index);
+  if (grad_root != nullptr)
+    std::copy(grad_root->begin(), grad_root->end(), seed.begin());
+  else
+    std::fill(seed.begin(), seed.end(), 1.0f);
+  // The walk is in recording order reversed: every node's consumers come after it, so by the
+  // time we reach a node its gradient is complete.
+  for (std::int64_t i = root_index; i >= 0; --i) {
+    Node& node = nodes_[static_cast<std::uint32_t>(i)];
+    if (!node.grad_ready || !node.requires_grad) continue;
+    if (node.parameter != nullptr) {
+      Parameter& parameter = *node.parameter;
+      if (parameter.grad.shape() != parameter.value.shape()) {
+        parameter.grad.resize(parameter.value.shape());
+        fill_zero(parameter.grad);
+      }
+      xt::noalias(parameter.grad) += node.grad;
+    } else if (node.rule) {
+      BackwardContext context(*this, static_cast<std::uint32_t>(i));
+      node.rule(context);
+    }
+  }
+}
+
+void Tape::clear() {
+  size_ = 0;
+  parameter_leaves_.clear();
+  generation_ = next_generation();
+}
+
+void Tape::release_memory() {
+  clear();
+  nodes_.clear();
+  nodes_.shrink_to_fit();
+  parameter_leaves_.shrink_to_fit();
+}
+
+std::size_t Tape::memory_bytes() const {
+  std::size_t bytes = 0;
+  for (const Node& node : nodes_)
+    bytes += (node.value.size() + node.grad.size() + node.saved.size()) * sizeof(float);
+  return bytes;
+}
+
+}  // namespace recur
