@@ -30,3 +30,10 @@ Shape shape_of(const Tensor& tensor);
 bool same_shape(const Tensor& tensor, const Shape& shape);
 
 }  // namespace recur
+
+namespace recur {
+
+/// Integer tensors: token ids, class labels, lengths.
+using IndexTensor = xt::xarray<std::int64_t>;
+
+}  // namespace recur

@@ -16,3 +16,8 @@
 #include "autograd/var.hpp"
 #include "autograd/ops/elementwise.hpp"
 #include "autograd/ops/linalg.hpp"
+#include "autograd/ops/losses.hpp"
+#include "autograd/ops/nn_ops.hpp"
+#include "autograd/ops/reductions.hpp"
+#include "autograd/ops/shape_ops.hpp"
+#include "layers/module.hpp"

@@ -1,0 +1,25 @@
+/// @file
+/// Loss functions, as ops with fused backward rules.
+#pragma once
+
+#include <cstdint>
+
+#include "autograd/var.hpp"
+#include "core/tensor.hpp"
+
+namespace recur {
+
+/// How a loss combines its per-element terms, as in torch.nn.
+enum class Reduction { mean, sum, none };
+
+/// Cross-entropy of `logits` [N, C] against class indices `targets` [N], fused log-softmax and
+/// negative log-likelihood (stable, and its gradient is softmax - onehot). Targets equal to
+/// `ignore_index` contribute nothing, and the mean is over the others (PyTorch's rule).
+/// Throws recur::ValueError for a target outside [0, C) that is not ignore_index.
+Var cross_entropy(const Var& logits, const IndexTensor& targets,
+                  std::int64_t ignore_index = -100, Reduction reduction = Reduction::mean);
+
+/// Mean squared error between `input` and `target` (same shape).
+Var mse_loss(const Var& input, const Var& target, Reduction reduction = Reduction::mean);
+
+}  // namespace recur

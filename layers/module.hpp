@@ -1,0 +1,81 @@
+/// @file
+/// Module: the base of every layer and model; owns named parameters and named child modules.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "autograd/parameter.hpp"
+#include "autograd/var.hpp"
+
+namespace recur::nn {
+
+/// A layer or a model: named parameters plus named child modules, with PyTorch's names.
+///
+/// Subclasses register their parameters and children in the constructor; named_parameters()
+/// then yields the dotted names torch.nn would give (`encoder.weight_ih_l0`). Modules are neither
+/// copyable nor movable (the tape and optimisers refer to their parameters); hold a model by
+/// value where it is built, or in a std::unique_ptr.
+/// @code
+/// struct Model : recur::nn::Module {
+///   recur::nn::Linear head{{.in_features = 8, .out_features = 2}};
+///   Model() { register_module("head", head); }
+/// };
+/// Model model;
+/// for (auto& [name, parameter] : model.named_parameters()) std::cout << name << "\n";
+/// @endcode
+class Module {
+ public:
+  Module() = default;
+  Module(const Module&) = delete;
+  Module& operator=(const Module&) = delete;
+  virtual ~Module() = default;
+
+  /// Every parameter of this module and its descendants, with dotted names, in registration
+  /// order (a module's own parameters first, then each child's).
+  std::vector<std::pair<std::string, Parameter*>> named_parameters();
+  /// The parameters alone, in the order of named_parameters().
+  std::vector<Parameter*> parameters();
+  /// The direct children with their names.
+  const std::vector<std::pair<std::string, Module*>>& named_children() const { return children_; }
+  /// The total number of scalar parameters.
+  std::size_t num_parameters();
+
+  /// Switches this module and all descendants to training mode (dropout active) or not.
+  void train(bool on = true);
+  /// Switches to evaluation mode: train(false).
+  void eval() { train(false); }
+  /// True in training mode (the default).
+  bool is_training() const { return training_; }
+  /// Sets every parameter's gradient to zero.
+  void zero_grad();
+
+ protected:
+  /// Adds a parameter named `name` holding `initial`; the reference stays valid for the
+  /// module's lifetime.
+  Parameter& register_parameter(const std::string& name, Tensor initial);
+  /// Adds `child` (which must outlive this module, usually a member) under `name`.
+  void register_module(const std::string& name, Module& child);
+  /// Called after train()/eval() changed the mode; layers with mode-dependent state override it.
+  virtual void on_mode_change() {}
+
+ private:
+  void collect(const std::string& prefix, std::vector<std::pair<std::string, Parameter*>>& out);
+
+  std::vector<std::pair<std::string, std::unique_ptr<Parameter>>> parameters_;
+  std::vector<std::pair<std::string, Module*>> children_;
+  bool training_ = true;
+};
+
+/// A module with one input and one output, which Sequential can chain.
+class UnaryModule : public Module {
+ public:
+  /// Computes the module's output for `x`.
+  virtual Var forward(const Var& x) = 0;
+  /// forward(x).
+  Var operator()(const Var& x) { return forward(x); }
+};
+
+}  // namespace recur::nn
