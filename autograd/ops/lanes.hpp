@@ -1,0 +1,84 @@
+// Internal to the op files: a tensor seen as [outer, extent, inner] around one axis, and small
+// kernels over contiguous runs of floats. Not part of the public API.
+#pragma once
+
+#include <array>
+#include <cstddef>
+
+#include <xtensor/xadapt.hpp>
+
+#include "core/tensor.hpp"
+
+namespace recur::detail {
+
+/// A row-major tensor split around `axis`: element (o, k, i) lives at (o * extent + k) * inner + i.
+/// Reducing or normalising along the axis works on `outer * inner` lanes of `extent` elements;
+/// when inner == 1 each lane is a contiguous row.
+struct Lanes {
+  std::size_t outer = 1;
+  std::size_t extent = 1;
+  std::size_t inner = 1;
+};
+
+template <class S>
+Lanes lanes_of(const S& shape, std::size_t axis) {
+  Lanes lanes;
+  for (std::size_t i = 0; i < axis; ++i) lanes.outer *= shape[i];
+  lanes.extent = shape[axis];
+  for (std::size_t i = axis + 1; i < shape.size(); ++i) lanes.inner *= shape[i];
+  return lanes;
+}
+
+/// A 1-D xtensor view of `size` floats at `data`, so xtensor expressions (vectorised by xsimd)
+/// can run over one row of a tensor without copying it.
+inline auto span_of(float* data, std::size_t size) {
+  return xt::adapt(data, size, xt::no_ownership(), std::array<std::size_t, 1>{size});
+}
+inline auto span_of(const float* data, std::size_t size) {
+  return xt::adapt(data, size, xt::no_ownership(), std::array<std::size_t, 1>{size});
+}
+
+/// Sum of `size` contiguous floats; eight independent accumulators for speed, blocks added in
+/// double so a million-element sum keeps float precision.
+inline float sum_of(const float* data, std::size_t size) {
+  double total = 0.0;
+  constexpr std::size_t block = 4096;
+  for (std::size_t start = 0; start < size; start += block) {
+    const std::size_t end = start + block < size ? start + block : size;
+    float acc[8] = {};
+    std::size_t i = start;
+    for (; i + 8 <= end; i += 8)
+      for (std::size_t j = 0; j < 8; ++j) acc[j] += data[i + j];
+    float partial = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+    for (; i < end; ++i) partial += data[i];
+    total += partial;
+  }
+  return static_cast<float>(total);
+}
+
+/// Dot product of two runs of `size` floats (eight accumulators, as sum_of).
+inline float dot_of(const float* a, const float* b, std::size_t size) {
+  float acc[8] = {};
+  std::size_t i = 0;
+  for (; i + 8 <= size; i += 8)
+    for (std::size_t j = 0; j < 8; ++j) acc[j] += a[i + j] * b[i + j];
+  float total = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+  for (; i < size; ++i) total += a[i] * b[i];
+  return total;
+}
+
+/// Largest of `size` >= 1 contiguous floats (NaN-propagating is not needed: a NaN input gives a
+/// NaN result through exp anyway).
+inline float max_of(const float* data, std::size_t size) {
+  float acc[8];
+  for (float& a : acc) a = data[0];
+  std::size_t i = 0;
+  for (; i + 8 <= size; i += 8)
+    for (std::size_t j = 0; j < 8; ++j) acc[j] = acc[j] < data[i + j] ? data[i + j] : acc[j];
+  float best = acc[0];
+  for (float a : acc) best = best < a ? a : best;
+  for (; i < size; ++i) best = best < data[i] ? data[i] : best;
+  return best;
+}
+
+}  // namespace recur::detail
