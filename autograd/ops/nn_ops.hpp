@@ -21,8 +21,12 @@ Var mul_mask(const Var& x, const Tensor& mask);
 /// plus [dim]. Backward adds into the picked rows. Rows equal to `padding_index` (when >= 0)
 /// get no gradient. Throws recur::ValueError naming the bad index and the table size.
 Var embedding(const Var& weight, const IndexTensor& indices, std::int64_t padding_index = -1);
-/// mask ? a : b elementwise, where `mask` is a constant tensor of 0s and 1s broadcast against
-/// a and b (which must have the same shape). Gradient flows to a where mask is 1, to b elsewhere.
+/// mask ? a : b elementwise, where `mask` is a constant tensor of 0s and 1s (nonzero counts as
+/// 1) broadcast against a and b. Gradient flows to a where mask is 1, to b elsewhere.
+/// a and b usually have the same shape; like torch.where, all three broadcast together, and a
+/// gradient is summed over the axes its input was broadcast along.
+/// Call it qualified, `recur::where(mask, a, b)`: the Tensor argument makes argument-dependent
+/// lookup find xt::where too, which wins overload resolution for a non-const mask.
 Var where(const Tensor& mask, const Var& a, const Var& b);
 
 }  // namespace recur
