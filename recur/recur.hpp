@@ -4,6 +4,8 @@
 
 #include "core/error.hpp"
 #include "core/gemm.hpp"
+#include "core/npy.hpp"
+#include "core/npz.hpp"
 #include "core/random.hpp"
 #include "core/shape.hpp"
 #include "core/tensor.hpp"
