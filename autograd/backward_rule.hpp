@@ -24,8 +24,10 @@ class BackwardRule {
   /// Bytes available for the captures.
   static constexpr std::size_t capacity = 48;
 
+  /// An empty rule (leaves and constants have none).
   BackwardRule() = default;
 
+  /// Wraps a lambda `rule(BackwardContext&)` whose captures are small and trivially copyable.
   template <class F, class = std::enable_if_t<!std::is_same_v<std::decay_t<F>, BackwardRule>>>
   BackwardRule(F rule) {  // NOLINT: implicit on purpose, ops pass lambdas
     static_assert(std::is_trivially_copyable_v<F>,

@@ -16,6 +16,7 @@ namespace recur {
 /// contributions, and skip inputs for which needs_grad() is false.
 class BackwardContext {
  public:
+  /// The context of node `index` of `tape` (made by the tape's backward walk).
   BackwardContext(Tape& tape, std::uint32_t index) : tape_(tape), node_(tape.node(index)) {}
 
   /// dL/dy, the gradient arriving at this op's output.

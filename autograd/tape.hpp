@@ -87,7 +87,10 @@ class Tape {
 
   /// @name For op implementations (see NodeRecorder)
   /// @{
+
+  /// Node `index` (no check; op code has validated its Vars).
   Node& node(std::uint32_t index) { return nodes_[index]; }
+  /// Node `index`, read-only.
   const Node& node(std::uint32_t index) const { return nodes_[index]; }
   /// Appends a node slot (reusing a kept one) and returns its index.
   std::uint32_t push_node(const char* op);

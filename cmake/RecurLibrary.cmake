@@ -15,6 +15,7 @@ target_include_directories(recur PUBLIC
   $<INSTALL_INTERFACE:include/recur>)
 # Public: xsimd changes xtensor's default allocator, so every translation unit that sees a Tensor
 # must agree on the define and on the instruction set.
+target_compile_features(recur PUBLIC cxx_std_20)
 target_compile_definitions(recur PUBLIC XTENSOR_USE_XSIMD)
 target_compile_options(recur PUBLIC -march=${RECUR_ARCH})
 target_compile_options(recur PRIVATE -Wall -Wextra)

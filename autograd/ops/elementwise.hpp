@@ -34,17 +34,30 @@ Var log(const Var& x);
 
 /// @name Operators, for readable formulas
 /// @{
+
+/// add(a, b).
 inline Var operator+(const Var& a, const Var& b) { return add(a, b); }
+/// sub(a, b).
 inline Var operator-(const Var& a, const Var& b) { return sub(a, b); }
+/// mul(a, b).
 inline Var operator*(const Var& a, const Var& b) { return mul(a, b); }
+/// div(a, b).
 inline Var operator/(const Var& a, const Var& b) { return div(a, b); }
+/// neg(x).
 inline Var operator-(const Var& x) { return neg(x); }
+/// add_scalar(x, s).
 inline Var operator+(const Var& x, float s) { return add_scalar(x, s); }
+/// add_scalar(x, s).
 inline Var operator+(float s, const Var& x) { return add_scalar(x, s); }
+/// add_scalar(x, -s).
 inline Var operator-(const Var& x, float s) { return add_scalar(x, -s); }
+/// s - x.
 inline Var operator-(float s, const Var& x) { return add_scalar(neg(x), s); }
+/// mul_scalar(x, s).
 inline Var operator*(const Var& x, float s) { return mul_scalar(x, s); }
+/// mul_scalar(x, s).
 inline Var operator*(float s, const Var& x) { return mul_scalar(x, s); }
+/// mul_scalar(x, 1 / s).
 inline Var operator/(const Var& x, float s) { return mul_scalar(x, 1.0f / s); }
 /// @}
 
