@@ -51,8 +51,9 @@ Var cross_entropy(const Var& logits, const IndexTensor& targets, std::int64_t ig
 
   NodeRecorder rec("cross_entropy", {logits});
   Tensor& y = rec.output(loss_shape(reduction, Shape{rows}));
+  // Without a gradient the saved buffer is still the scratch row for e^(z - m) (pooled memory).
   const bool keep_grad = rec.requires_grad();
-  float* grad_rows = keep_grad ? rec.saved(Shape{rows, classes}).data() : nullptr;
+  float* grad_rows = rec.saved(Shape{rows, classes}).data();
   const float* z = logits.value().data();
   double total = 0.0;
   for (std::size_t n = 0; n < rows; ++n) {
@@ -62,17 +63,13 @@ Var cross_entropy(const Var& logits, const IndexTensor& targets, std::int64_t ig
       if (keep_grad) std::fill_n(grad_rows + n * classes, classes, 0.0f);
     } else {
       const float m = detail::max_of(zn, classes);
-      float sum_exp;
+      // e^(z - m) into the saved row, normalised into softmax - onehot when backward needs it.
+      auto g = span_of(grad_rows + n * classes, classes);
+      xt::noalias(g) = xt::exp(span_of(zn, classes) - m);
+      const float sum_exp = detail::sum_of(grad_rows + n * classes, classes);
       if (keep_grad) {
-        // e^(z - m) into the saved row, normalised below into softmax - onehot.
-        auto g = span_of(grad_rows + n * classes, classes);
-        xt::noalias(g) = xt::exp(span_of(zn, classes) - m);
-        sum_exp = detail::sum_of(grad_rows + n * classes, classes);
-        g *= 1.0f / sum_exp;
+        xt::noalias(g) = g * (1.0f / sum_exp);
         grad_rows[n * classes + static_cast<std::size_t>(target[n])] -= 1.0f;
-      } else {
-        sum_exp = 0.0f;
-        for (std::size_t c = 0; c < classes; ++c) sum_exp += std::exp(zn[c] - m);
       }
       loss = (m - zn[target[n]]) + std::log(sum_exp);
     }
@@ -115,13 +112,8 @@ Var mse_loss(const Var& input, const Var& target, Reduction reduction) {
   if (reduction == Reduction::none) {
     xt::noalias(y) = xt::square(input.value() - target.value());
   } else {
-    const float* a = input.value().data();
-    const float* b = target.value().data();
-    double total = 0.0;
-    for (std::size_t i = 0; i < size; ++i) {
-      const double d = static_cast<double>(a[i]) - b[i];
-      total += d * d;
-    }
+    const double total =
+        detail::squared_distance_of(input.value().data(), target.value().data(), size);
     y() = static_cast<float>(total * scale);
   }
   return rec.finish([reduction, scale](BackwardContext& ctx) {

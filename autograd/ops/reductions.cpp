@@ -38,7 +38,7 @@ void sum_lanes(const float* x, float* y, const Lanes& lanes, float scale) {
     std::fill(out.begin(), out.end(), 0.0f);
     for (std::size_t k = 0; k < lanes.extent; ++k)
       xt::noalias(out) += span_of(x + o * block + k * lanes.inner, lanes.inner);
-    if (scale != 1.0f) out *= scale;
+    if (scale != 1.0f) xt::noalias(out) = out * scale;
   }
 }
 

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "autograd/gradcheck.hpp"
+#include "autograd/no_grad.hpp"
 #include "autograd/ops/losses.hpp"
 #include "autograd/ops/nn_ops.hpp"
 #include "autograd/tape.hpp"
@@ -105,6 +106,29 @@ BOOST_AUTO_TEST_CASE(cross_entropy_gradients_match_finite_differences) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(cross_entropy_over_many_classes_matches_a_double_reference_with_or_without_grad) {
+  // 37 classes: the vectorised row kernels and their tails; no_grad takes a different path.
+  const Tensor logits = random_tensor({6, 37}, 22);
+  const IndexTensor targets{0, 36, 5, -100, 17, 8};
+  double total = 0;
+  for (std::size_t n = 0; n < 6; ++n) {
+    if (targets(n) < 0) continue;
+    double sum_exp = 0;
+    for (std::size_t c = 0; c < 37; ++c) sum_exp += std::exp(static_cast<double>(logits(n, c)));
+    total += std::log(sum_exp) - logits(n, static_cast<std::size_t>(targets(n)));
+  }
+  Tape tape;
+  BOOST_TEST(cross_entropy(tape.input(logits, true), targets).value()() == total / 5,
+             boost::test_tools::tolerance(1e-5));
+  {
+    NoGradGuard no_grad;
+    BOOST_TEST(cross_entropy(tape.input(logits, true), targets).value()() == total / 5,
+               boost::test_tools::tolerance(1e-5));
+  }
+  expect_gradients_match(
+      [&](std::span<const Var> in) { return cross_entropy(in[0], targets); }, {logits});
+}
+
 BOOST_AUTO_TEST_CASE(cross_entropy_is_stable_for_huge_logits) {
   Tape tape;
   const Var loss = cross_entropy(tape.input(Tensor{{1000.0f, 0.0f}, {-1000.0f, 0.0f}}),
@@ -140,6 +164,19 @@ BOOST_AUTO_TEST_CASE(mse_loss_values_for_each_reduction) {
                     (Tensor{{1.0f, 0.0f}, {4.0f, 9.0f}}), 0, 0);
   BOOST_TEST(mse_loss(input, target, Reduction::sum).value()() == 14.0f);
   BOOST_TEST(mse_loss(input, target).value()() == 3.5f);
+}
+
+BOOST_AUTO_TEST_CASE(mse_loss_of_a_long_vector_matches_a_double_reference) {
+  const Tensor input = random_tensor({3, 37}, 33), target = random_tensor({3, 37}, 34);
+  double total = 0;
+  for (std::size_t i = 0; i < input.size(); ++i) {
+    const double d = static_cast<double>(input.data()[i]) - target.data()[i];
+    total += d * d;
+  }
+  Tape tape;
+  const Var a = tape.input(input), b = tape.input(target);
+  BOOST_TEST(mse_loss(a, b, Reduction::sum).value()() == total, boost::test_tools::tolerance(1e-5));
+  BOOST_TEST(mse_loss(a, b).value()() == total / 111, boost::test_tools::tolerance(1e-5));
 }
 
 BOOST_AUTO_TEST_CASE(mse_loss_gradients_match_finite_differences) {

@@ -5,9 +5,11 @@
 #include <cmath>
 
 #include "autograd/gradcheck.hpp"
+#include "autograd/no_grad.hpp"
 #include "autograd/ops/elementwise.hpp"
 #include "autograd/ops/nn_ops.hpp"
 #include "autograd/ops/reductions.hpp"
+#include "autograd/parameter.hpp"
 #include "autograd/tape.hpp"
 #include "core/error.hpp"
 #include "core/random.hpp"
@@ -74,6 +76,46 @@ BOOST_AUTO_TEST_CASE(softmax_rows_sum_to_one_along_any_axis) {
       RECUR_CHECK_CLOSE(log_softmax(x, axis).value(), Tensor(xt::log(y.value())), 1e-5, 1e-6);
     }
   }
+}
+
+BOOST_AUTO_TEST_CASE(softmax_of_long_rows_matches_a_double_precision_reference) {
+  // 37 and 19 columns: the 8-wide main loops and their tails both run.
+  for (std::size_t columns : {37u, 19u, 8u, 1u}) {
+    const Tensor values = random_tensor({3, columns}, 60 + columns, -4.0f, 4.0f);
+    Tensor expected_soft = zeros({3, columns}), expected_log = zeros({3, columns});
+    for (std::size_t r = 0; r < 3; ++r) {
+      double total = 0;
+      for (std::size_t c = 0; c < columns; ++c) total += std::exp(static_cast<double>(values(r, c)));
+      for (std::size_t c = 0; c < columns; ++c) {
+        expected_soft(r, c) = static_cast<float>(std::exp(static_cast<double>(values(r, c))) / total);
+        expected_log(r, c) = static_cast<float>(values(r, c) - std::log(total));
+      }
+    }
+    Tape tape;
+    const Var x = tape.input(values);
+    BOOST_TEST_CONTEXT(columns << " columns") {
+      RECUR_CHECK_CLOSE(softmax(x).value(), expected_soft, 1e-5, 1e-7);
+      RECUR_CHECK_CLOSE(log_softmax(x).value(), expected_log, 1e-5, 1e-6);
+      // Along axis 0 of the transpose: the strided-lane kernel must agree.
+      const Tensor transposed = xt::transpose(values);
+      const Tensor by_column = softmax(tape.input(transposed), 0).value();
+      RECUR_CHECK_CLOSE(Tensor(xt::transpose(by_column)), expected_soft, 1e-5, 1e-7);
+    }
+  }
+  expect_gradients_match([](std::span<const Var> in) { return softmax(in[0]); },
+                         {random_tensor({2, 19}, 61)});
+  expect_gradients_match([](std::span<const Var> in) { return log_softmax(in[0]); },
+                         {random_tensor({2, 19}, 62)});
+  expect_gradients_match([](std::span<const Var> in) { return softmax(in[0], 0); },
+                         {random_tensor({5, 11}, 63)});
+}
+
+BOOST_AUTO_TEST_CASE(softmax_values_are_the_same_with_and_without_a_gradient) {
+  const Tensor values = random_tensor({4, 13}, 64);
+  Tape tape;
+  const Tensor with_grad = softmax(tape.input(values, true)).value();
+  NoGradGuard no_grad;
+  RECUR_CHECK_CLOSE(softmax(tape.input(values, true)).value(), with_grad, 0, 0);
 }
 
 BOOST_AUTO_TEST_CASE(softmax_is_stable_for_huge_inputs) {
@@ -196,6 +238,21 @@ BOOST_AUTO_TEST_CASE(embedding_repeated_indices_accumulate_and_padding_gets_no_g
                     0, 0);
 }
 
+BOOST_AUTO_TEST_CASE(embedding_backward_is_right_on_a_reused_tape_with_fewer_indices) {
+  // The second step's saved index buffer is shorter than the first's: backward must use it all
+  // and nothing beyond it.
+  Parameter weight(zeros({6, 2}));
+  Tape tape;
+  for (const IndexTensor& indices : {IndexTensor{0, 1, 2, 3, 4, 5, 5}, IndexTensor{4, 4, 1}}) {
+    tape.clear();
+    weight.zero_grad();
+    tape.backward(sum(embedding(tape.parameter(weight), indices)));
+    Tensor expected = zeros({6, 2});
+    for (std::int64_t index : indices) xt::view(expected, index) += 1.0f;
+    RECUR_CHECK_CLOSE(weight.grad, expected, 0, 0);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(embedding_gradients_match_finite_differences) {
   const IndexTensor indices{{0, 2, 2}, {4, 1, 0}};
   expect_gradients_match([&](std::span<const Var> in) { return embedding(in[0], indices); },
@@ -237,6 +294,30 @@ BOOST_AUTO_TEST_CASE(where_gradients_match_finite_differences_with_broadcasting)
   const Tensor big{{{1, 0, 1, 0}, {0, 0, 1, 1}, {1, 1, 1, 0}}, {{0, 1, 0, 1}, {1, 1, 0, 0}, {0, 0, 0, 1}}};
   expect_gradients_match([big](std::span<const Var> in) { return recur::where(big, in[0], in[1]); },
                          {a, b});
+}
+
+BOOST_AUTO_TEST_CASE(where_block_masks_of_3d_values_match_the_elementwise_definition) {
+  // Masks constant over trailing blocks ([2, 3, 1], [2, 1, 1], [1], [3, 1]) take a block-copy
+  // path; [1, 3, 4] and [4] take the general one. All must equal mask ? a : b element by element.
+  const Tensor a = random_tensor({2, 3, 4}, 70), b = random_tensor({2, 3, 4}, 71);
+  Generator coin(72);
+  for (const Shape& mask_shape : std::vector<Shape>{{2, 3, 1}, {2, 1, 1}, {1}, {3, 1}, {1, 3, 4},
+                                                    {4}, {2, 3, 4}, {1, 1, 1, 1}}) {
+    Tensor mask(mask_shape);
+    for (float& m : mask) m = coin.next_float() < 0.5f ? 1.0f : 0.0f;
+    BOOST_TEST_CONTEXT("mask " << shape_str(mask_shape)) {
+      Tape tape;
+      const Var y = recur::where(mask, tape.input(a), tape.input(b));
+      BOOST_TEST(y.value().size() == 24u);  // a [1, 1, 1, 1] mask only adds a leading axis
+      const Tensor broadcast_mask = xt::broadcast(mask, y.shape());
+      for (std::size_t n = 0; n < 24; ++n) {
+        const float expected = broadcast_mask.data()[n] != 0.0f ? a.data()[n] : b.data()[n];
+        BOOST_TEST_REQUIRE(y.value().data()[n] == expected);
+      }
+      expect_gradients_match(
+          [mask](std::span<const Var> in) { return recur::where(mask, in[0], in[1]); }, {a, b});
+    }
+  }
 }
 
 BOOST_AUTO_TEST_CASE(where_shape_mismatch_names_the_op_and_the_shapes) {

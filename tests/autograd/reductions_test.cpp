@@ -87,6 +87,28 @@ BOOST_AUTO_TEST_CASE(gradients_match_finite_differences_on_every_axis) {
     }
 }
 
+BOOST_AUTO_TEST_CASE(long_rows_and_columns_match_a_double_precision_reference) {
+  // 37 columns: the 8-wide row kernel and its tail; axis 0 adds 37-long rows with xtensor.
+  const Tensor values = random_tensor({5, 37}, 12);
+  Tensor by_row = zeros({5}), by_column = zeros({37});
+  double everything = 0;
+  for (std::size_t r = 0; r < 5; ++r)
+    for (std::size_t c = 0; c < 37; ++c) {
+      by_row(r) += values(r, c);
+      by_column(c) += values(r, c);
+      everything += values(r, c);
+    }
+  Tape tape;
+  const Var x = tape.input(values);
+  RECUR_CHECK_CLOSE(sum(x, 1).value(), by_row, 1e-5, 1e-5);
+  RECUR_CHECK_CLOSE(sum(x, 0).value(), by_column, 1e-5, 1e-5);
+  RECUR_CHECK_CLOSE(mean(x, 0).value(), Tensor(by_column / 5.0f), 1e-5, 1e-5);
+  BOOST_TEST(sum(x).value()() == everything, boost::test_tools::tolerance(1e-5));
+  BOOST_TEST(mean(x).value()() == everything / 185, boost::test_tools::tolerance(1e-5));
+  expect_gradients_match([](std::span<const Var> in) { return sum(in[0], 1); }, {values});
+  expect_gradients_match([](std::span<const Var> in) { return mean(in[0], 0, true); }, {values});
+}
+
 BOOST_AUTO_TEST_CASE(large_sum_keeps_float_precision) {
   // A million copies of 0.1: a naive float loop drifts by about 1%, blocked double does not.
   Tape tape;
