@@ -52,8 +52,17 @@ Var Tape::input(const Tensor& value, bool requires_grad) {
 }
 
 Var Tape::parameter(Parameter& parameter) {
-  if (parameter.bound_tape == this && parameter.bound_generation == generation_)
+  if (parameter.bound_tape == this && parameter.bound_generation == generation_) {
+    // A leaf first made under no_grad (an evaluation earlier in the step) must still carry a
+    // gradient once grad mode is back; ops recorded under no_grad kept no inputs, so turning
+    // the leaf on now cannot send gradient through them.
+    Node& leaf = nodes_[parameter.bound_index];
+    if (!leaf.requires_grad && parameter.requires_grad && grad_enabled()) {
+      leaf.requires_grad = true;
+      parameter_leaves_.push_back(parameter.bound_index);
+    }
     return handle(parameter.bound_index);
+  }
   const std::uint32_t index = push_node("parameter");
   Node& node = nodes_[index];
   node.external = &parameter.value;
@@ -111,7 +120,8 @@ void Tape::run_backward(const Var& root, const Tensor* grad_root) {
   const std::uint32_t root_index = root.index_;
   if (!nodes_[root_index].requires_grad)
     throw TapeError(std::string("backward: the root (made by '") + nodes_[root_index].op +
-                    "') depends on no parameter or input that requires a gradient");
+                    "') does not require a gradient: it depends on no parameter or input with "
+                    "requires_grad, or was computed under no_grad or through detach");
   // Fail before touching any gradient if a parameter changed since the forward pass: backward
   // would otherwise combine old activations with new weights (PyTorch's version counter check).
   for (std::uint32_t leaf : parameter_leaves_) {
@@ -121,7 +131,9 @@ void Tape::run_backward(const Var& root, const Tensor* grad_root) {
                       " was modified after the forward pass (an optimizer step before backward?); "
                       "run the forward pass again");
   }
-  for (std::size_t i = 0; i <= root_index; ++i) nodes_[i].grad_ready = false;
+  // Forget every gradient of the previous backward, including those of nodes newer than this
+  // root: their grad() must read zero now, not a stale value.
+  for (std::size_t i = 0; i < size_; ++i) nodes_[i].grad_ready = false;
   Tensor& seed = grad_buffer(root_index);
   if (grad_root != nullptr)
     std::copy(grad_root->begin(), grad_root->end(), seed.begin());
