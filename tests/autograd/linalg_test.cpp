@@ -1,0 +1,118 @@
+// matmul and linear: gradients for every transpose combination, linear against its composite,
+// and shape errors that name the op and both shapes.
+#include <boost/test/unit_test.hpp>
+
+#include "autograd/gradcheck.hpp"
+#include "autograd/ops/elementwise.hpp"
+#include "autograd/ops/linalg.hpp"
+#include "autograd/tape.hpp"
+#include "core/error.hpp"
+#include "core/random.hpp"
+#include "support/check.hpp"
+
+using namespace recur;
+
+namespace {
+
+Tensor random_tensor(const Shape& shape, std::uint64_t seed) {
+  Generator generator(seed);
+  return generator.uniform(shape, -1.0f, 1.0f);
+}
+
+std::string shape_error_message(const std::function<void()>& call) {
+  try {
+    call();
+  } catch (const ShapeError& error) {
+    return error.what();
+  }
+  return "(no ShapeError thrown)";
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(linalg)
+
+BOOST_AUTO_TEST_CASE(matmul_gradients_match_for_all_four_transpose_flags) {
+  // op(a) is [3, 4] and op(b) is [4, 5] in every case; all extents differ so a swapped index
+  // cannot pass.
+  for (bool transpose_a : {false, true}) {
+    for (bool transpose_b : {false, true}) {
+      const Tensor a = random_tensor(transpose_a ? Shape{4, 3} : Shape{3, 4}, 1);
+      const Tensor b = random_tensor(transpose_b ? Shape{5, 4} : Shape{4, 5}, 2);
+      const GradcheckResult result = gradcheck(
+          [=](std::span<const Var> in) { return matmul(in[0], in[1], transpose_a, transpose_b); },
+          {a, b});
+      BOOST_TEST(result.ok, "transpose_a=" << transpose_a << " transpose_b=" << transpose_b
+                                           << ": " << result.report);
+      Tape tape;
+      const Var c = matmul(tape.input(a), tape.input(b), transpose_a, transpose_b);
+      BOOST_TEST(shape_str(c.shape()) == "[3, 5]");
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(matmul_value_is_the_matrix_product) {
+  Tape tape;
+  const Var a = tape.input(Tensor{{1.0f, 2.0f}, {3.0f, 4.0f}, {5.0f, 6.0f}});
+  const Var b = tape.input(Tensor{{1.0f, 0.0f, 2.0f}, {-1.0f, 1.0f, 0.5f}});
+  RECUR_CHECK_CLOSE(matmul(a, b).value(),
+                    (Tensor{{-1.0f, 2.0f, 3.0f}, {-1.0f, 4.0f, 8.0f}, {-1.0f, 6.0f, 13.0f}}), 1e-6,
+                    0.0);
+  // a^T a is [2, 2]: sum over the three rows.
+  RECUR_CHECK_CLOSE(matmul(a, a, true, false).value(),
+                    (Tensor{{35.0f, 44.0f}, {44.0f, 56.0f}}), 1e-6, 0.0);
+}
+
+BOOST_AUTO_TEST_CASE(linear_gradients_match_with_and_without_bias) {
+  const Tensor x = random_tensor({4, 3}, 3), w = random_tensor({5, 3}, 4), b = random_tensor({5}, 5);
+  const GradcheckResult with_bias = gradcheck(
+      [](std::span<const Var> in) { return linear(in[0], in[1], in[2]); }, {x, w, b});
+  BOOST_TEST(with_bias.ok, with_bias.report);
+  const GradcheckResult without_bias =
+      gradcheck([](std::span<const Var> in) { return linear(in[0], in[1]); }, {x, w});
+  BOOST_TEST(without_bias.ok, without_bias.report);
+}
+
+BOOST_AUTO_TEST_CASE(linear_equals_matmul_with_transposed_weight_plus_bias) {
+  const Tensor x = random_tensor({4, 3}, 6), w = random_tensor({5, 3}, 7), b = random_tensor({5}, 8);
+  const Tensor seed = random_tensor({4, 5}, 9);  // an uneven incoming gradient
+  Tape fused_tape, composite_tape;
+  const Var xf = fused_tape.input(x, true), wf = fused_tape.input(w, true),
+            bf = fused_tape.input(b, true);
+  const Var xc = composite_tape.input(x, true), wc = composite_tape.input(w, true),
+            bc = composite_tape.input(b, true);
+  const Var fused = linear(xf, wf, bf);
+  const Var composite = matmul(xc, wc, false, true) + bc;
+  RECUR_CHECK_CLOSE(fused.value(), composite.value(), 1e-6, 1e-6);
+  fused_tape.backward(fused, seed);
+  composite_tape.backward(composite, seed);
+  RECUR_CHECK_CLOSE(xf.grad(), xc.grad(), 1e-6, 1e-6);
+  RECUR_CHECK_CLOSE(wf.grad(), wc.grad(), 1e-6, 1e-6);
+  RECUR_CHECK_CLOSE(bf.grad(), bc.grad(), 1e-6, 1e-6);
+  // Without bias it is the bare product.
+  Tape tape;
+  RECUR_CHECK_CLOSE(linear(tape.input(x), tape.input(w)).value(),
+                    matmul(tape.input(x), tape.input(w), false, true).value(), 1e-6, 1e-6);
+}
+
+BOOST_AUTO_TEST_CASE(matmul_shape_error_names_the_op_and_both_shapes) {
+  Tape tape;
+  const Var a = tape.input(zeros({32, 64})), b = tape.input(zeros({128, 256}));
+  BOOST_TEST(shape_error_message([&] { matmul(a, b); }) ==
+             "matmul: cannot multiply [32, 64] by [128, 256]");
+  const std::string transposed = shape_error_message([&] { matmul(a, a, false, false); });
+  BOOST_TEST(transposed.find("[32, 64]") != std::string::npos, transposed);
+  const std::string not_matrix = shape_error_message([&] { matmul(tape.input(zeros({3})), a); });
+  BOOST_TEST(not_matrix.find("matmul") != std::string::npos, not_matrix);
+  BOOST_TEST(not_matrix.find("[3]") != std::string::npos, not_matrix);
+  const std::string bad_weight = shape_error_message([&] { linear(a, tape.input(zeros({10, 63}))); });
+  BOOST_TEST(bad_weight.find("linear") != std::string::npos, bad_weight);
+  BOOST_TEST(bad_weight.find("[32, 64]") != std::string::npos, bad_weight);
+  BOOST_TEST(bad_weight.find("[10, 63]") != std::string::npos, bad_weight);
+  const std::string bad_bias = shape_error_message(
+      [&] { linear(a, tape.input(zeros({10, 64})), tape.input(zeros({9}))); });
+  BOOST_TEST(bad_bias.find("[9]") != std::string::npos, bad_bias);
+  BOOST_TEST(tape.size() == 6u);  // the failed ops left no nodes, only the six inputs
+}
+
+BOOST_AUTO_TEST_SUITE_END()
