@@ -69,10 +69,18 @@ BOOST_AUTO_TEST_CASE(transpose_matches_xtensor_for_every_axis_pair) {
     expect_gradients_match(
         [axis0, axis1](std::span<const Var> in) { return transpose(in[0], axis0, axis1); }, {x});
   }
-  // The plain 2-D case, as used for a matrix.
-  Tape tape;
-  const Tensor m = random_tensor({3, 7}, 3);
-  RECUR_CHECK_CLOSE(transpose(tape.input(m), 0, 1).value(), Tensor(xt::transpose(m)), 0.0, 0.0);
+  // Plain matrices, one smaller and one larger than the copy's 16x16 tiles, value and gradient
+  // (dm = dy^T for an uneven dy).
+  for (const Shape& shape : {Shape{3, 7}, Shape{37, 53}}) {
+    Tape tape;
+    const Tensor m = random_tensor(shape, 3);
+    const Var mv = tape.input(m, true);
+    const Var y = transpose(mv, 0, 1);
+    RECUR_CHECK_CLOSE(y.value(), Tensor(xt::transpose(m)), 0.0, 0.0);
+    const Tensor seed = random_tensor({shape[1], shape[0]}, 4);
+    tape.backward(y, seed);
+    RECUR_CHECK_CLOSE(mv.grad(), Tensor(xt::transpose(seed)), 0.0, 0.0);
+  }
 }
 
 BOOST_AUTO_TEST_CASE(concat_matches_xtensor_along_each_axis) {
@@ -131,6 +139,12 @@ BOOST_AUTO_TEST_CASE(slice_and_select_match_xtensor_views) {
   RECUR_CHECK_CLOSE(select(v, 2, 0).value(), Tensor(xt::view(x, xt::all(), xt::all(), 0)), 0.0,
                     0.0);
   BOOST_TEST(slice(v, 0, 2, 2).value().size() == 0u);  // an empty range is allowed
+  // Selecting from a vector gives a scalar (shape []), which still carries its gradient.
+  const Tensor vector = random_tensor({5}, 12);
+  const Var scalar = select(tape.input(vector), -1, 3);
+  BOOST_TEST(scalar.rank() == 0u);
+  BOOST_TEST(scalar.value()() == vector(3));
+  expect_gradients_match([](std::span<const Var> in) { return select(in[0], 0, 3); }, {vector});
 
   for (int axis : {0, 1, 2, -1}) {
     expect_gradients_match([axis](std::span<const Var> in) { return slice(in[0], axis, 1, 3); },
