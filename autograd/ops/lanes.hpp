@@ -38,18 +38,31 @@ inline auto span_of(const float* data, std::size_t size) {
   return xt::adapt(data, size, xt::no_ownership(), std::array<std::size_t, 1>{size});
 }
 
-/// Sum of `size` contiguous floats; eight independent accumulators (g++ turns them into one AVX
-/// register), blocks added in double so a million-element sum keeps float precision.
+/// Independent accumulators in the reduction kernels below: g++ -O2 turns them into two AVX
+/// registers, so two additions are in flight at once (16 beat 8 by ~30% and 32 on a sum).
+inline constexpr std::size_t kAccumulators = 16;
+
+/// Adds up the accumulators pairwise.
+inline float combine(const float (&acc)[kAccumulators]) {
+  float pairs[kAccumulators];
+  for (std::size_t j = 0; j < kAccumulators; ++j) pairs[j] = acc[j];
+  for (std::size_t width = kAccumulators / 2; width > 0; width /= 2)
+    for (std::size_t j = 0; j < width; ++j) pairs[j] += pairs[j + width];
+  return pairs[0];
+}
+
+/// Sum of `size` contiguous floats, vectorised; blocks are added in double so a
+/// million-element sum keeps float precision.
 inline float sum_of(const float* data, std::size_t size) {
   double total = 0.0;
   constexpr std::size_t block = 4096;
   for (std::size_t start = 0; start < size; start += block) {
     const std::size_t end = start + block < size ? start + block : size;
-    float acc[8] = {};
+    float acc[kAccumulators] = {};
     std::size_t i = start;
-    for (; i + 8 <= end; i += 8)
-      for (std::size_t j = 0; j < 8; ++j) acc[j] += data[i + j];
-    float partial = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+    for (; i + kAccumulators <= end; i += kAccumulators)
+      for (std::size_t j = 0; j < kAccumulators; ++j) acc[j] += data[i + j];
+    float partial = combine(acc);
     for (; i < end; ++i) partial += data[i];
     total += partial;
   }
@@ -62,39 +75,40 @@ inline double squared_distance_of(const float* a, const float* b, std::size_t si
   constexpr std::size_t block = 4096;
   for (std::size_t start = 0; start < size; start += block) {
     const std::size_t end = start + block < size ? start + block : size;
-    float acc[8] = {};
+    float acc[kAccumulators] = {};
     std::size_t i = start;
-    for (; i + 8 <= end; i += 8)
-      for (std::size_t j = 0; j < 8; ++j) {
+    for (; i + kAccumulators <= end; i += kAccumulators)
+      for (std::size_t j = 0; j < kAccumulators; ++j) {
         const float d = a[i + j] - b[i + j];
         acc[j] += d * d;
       }
-    float partial = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+    float partial = combine(acc);
     for (; i < end; ++i) partial += (a[i] - b[i]) * (a[i] - b[i]);
     total += partial;
   }
   return total;
 }
 
-/// Dot product of two runs of `size` floats (eight accumulators, as sum_of).
+/// Dot product of two runs of `size` floats (one softmax row; short enough for float).
 inline float dot_of(const float* a, const float* b, std::size_t size) {
-  float acc[8] = {};
+  float acc[kAccumulators] = {};
   std::size_t i = 0;
-  for (; i + 8 <= size; i += 8)
-    for (std::size_t j = 0; j < 8; ++j) acc[j] += a[i + j] * b[i + j];
-  float total = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+  for (; i + kAccumulators <= size; i += kAccumulators)
+    for (std::size_t j = 0; j < kAccumulators; ++j) acc[j] += a[i + j] * b[i + j];
+  float total = combine(acc);
   for (; i < size; ++i) total += a[i] * b[i];
   return total;
 }
 
-/// Largest of `size` >= 1 contiguous floats (NaN-propagating is not needed: a NaN input gives a
-/// NaN result through exp anyway).
+/// Largest of `size` >= 1 contiguous floats. (A NaN may be skipped here; it still makes the
+/// softmax row NaN through exp.)
 inline float max_of(const float* data, std::size_t size) {
-  float acc[8];
+  float acc[kAccumulators];
   for (float& a : acc) a = data[0];
   std::size_t i = 0;
-  for (; i + 8 <= size; i += 8)
-    for (std::size_t j = 0; j < 8; ++j) acc[j] = acc[j] < data[i + j] ? data[i + j] : acc[j];
+  for (; i + kAccumulators <= size; i += kAccumulators)
+    for (std::size_t j = 0; j < kAccumulators; ++j)
+      acc[j] = acc[j] < data[i + j] ? data[i + j] : acc[j];
   float best = acc[0];
   for (float a : acc) best = best < a ? a : best;
   for (; i < size; ++i) best = best < data[i] ? data[i] : best;
