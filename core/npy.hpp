@@ -40,8 +40,8 @@ const char* dtype_descr(DType dtype);
 /// @endcode
 struct NpyArray {
   DType dtype = DType::float32;  ///< element type of `bytes`
-  Shape shape;                   ///< extent along each axis; empty for a 0-d scalar
-  std::vector<unsigned char> bytes;  ///< shape_numel(shape) * dtype_size(dtype) bytes, C order
+  Shape shape = {};              ///< extent along each axis; empty for a 0-d scalar
+  std::vector<unsigned char> bytes = {};  ///< shape_numel(shape) * dtype_size(dtype) bytes, C order
   /// Where the array came from (`model.npz: weight`), named by conversion errors; empty when
   /// the array was built in memory.
   std::string source = {};

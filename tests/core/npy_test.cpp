@@ -5,6 +5,7 @@
 #include "core/error.hpp"
 #include "core/file_io.hpp"
 #include "core/npy.hpp"
+#include "core/random.hpp"
 #include "io_support.hpp"
 #include "support/check.hpp"
 
@@ -207,6 +208,31 @@ BOOST_AUTO_TEST_CASE(malformed_headers_throw_io_error) {
       make_npy("{ \"shape\" : ( 2 , 3 ) , \"fortran_order\":False,'descr':'<i4'}", 24, 2), "ok");
   BOOST_TEST(loose.shape == Shape({2, 3}));
   BOOST_TEST(loose.dtype == DType::int32);
+}
+
+BOOST_AUTO_TEST_CASE(random_damage_gives_io_error_or_a_consistent_array) {
+  // Flipped header bytes and cuts at every length: either IoError or an array whose byte count
+  // matches its shape, never another exception (or, under a sanitizer, a bad read).
+  const std::vector<unsigned char> good = read_file(numpy_fixture("high_rank.npy"), "test");
+  Generator gen(77);
+  int io_errors = 0;
+  for (int trial = 0; trial < 3000; ++trial) {
+    std::vector<unsigned char> bytes = good;
+    if (trial < static_cast<int>(good.size())) {
+      bytes.resize(static_cast<std::size_t>(trial));
+    } else {
+      for (int flips = 0; flips < 3; ++flips)
+        bytes[gen.below(128)] = static_cast<unsigned char>(gen.below(256));
+    }
+    try {
+      const NpyArray array = parse_npy(bytes, "damaged.npy");
+      BOOST_TEST(array.bytes.size() == array.numel() * dtype_size(array.dtype));
+    } catch (const IoError& error) {
+      ++io_errors;
+      BOOST_TEST(std::string(error.what()).find("damaged.npy") != std::string::npos);
+    }
+  }
+  BOOST_TEST(io_errors > 2000);
 }
 
 BOOST_AUTO_TEST_CASE(integer_conversions_refuse_floats_and_out_of_range_values) {
