@@ -1,0 +1,58 @@
+/// @file
+/// nn::GRU: a multi-layer gated recurrent unit over whole sequences, as torch.nn.GRU.
+#pragma once
+
+#include "layers/cells.hpp"
+#include "layers/recurrent_base.hpp"
+#include "layers/rnn.hpp"
+
+namespace recur::nn {
+
+/// Options of GRU, in torch.nn.GRU's order, plus recurrent_dropout.
+struct GRUOptions {
+  std::size_t input_size = 0;  ///< I, features per step.
+  std::size_t hidden_size = 0; ///< H, features of the state.
+  std::size_t num_layers = 1;  ///< Stacked layers.
+  bool bias = true;            ///< Adds bias_ih and bias_hh.
+  bool batch_first = false;    ///< Input and output [B, T, F], not [T, B, F].
+  float dropout = 0.0f;        ///< Dropout on each layer's output but the last, in training.
+  bool bidirectional = false;  ///< Adds a reverse direction (D = 2).
+  /// Variational dropout on h before W_hh: one mask per sequence for all steps, in training.
+  float recurrent_dropout = 0.0f;
+};
+
+/// PyTorch's `(output, h_n)` of a GRU; the same as RNN's.
+using GRUResult = RNNResult;
+
+/// A multi-layer GRU, gates ordered r, z, n as in torch.nn.GRU:
+/// n = tanh(x W_in^T + b_in + r * (h W_hn^T + b_hn)), h' = (1 - z) * n + z * h.
+///
+/// Parameters: weight_ih_l{k}[_reverse] [3H, I or D*H], weight_hh_l{k} [3H, H],
+/// bias_ih_l{k}, bias_hh_l{k} [3H].
+/// @code
+/// recur::nn::GRU gru({.input_size = 8, .hidden_size = 16, .bidirectional = true});
+/// auto [output, h_n] = gru(x);      // x: [T, B, 8] -> output [T, B, 32], h_n [2, B, 16]
+/// @endcode
+class GRU : public detail::RecurrentBase {
+ public:
+  /// A layer with freshly initialised weights; throws recur::ValueError for bad options.
+  explicit GRU(const GRUOptions& options);
+  /// Runs the whole sequence; `h0` [num_layers * D, B, H] defaults to zeros.
+  GRUResult forward(const Var& input, const Var& h0 = Var());
+  /// A padded batch: sequence b is `lengths(b)` steps long (1 to T), as PyTorch's packed
+  /// sequences: its state stops at its last step and its outputs past it are zero.
+  GRUResult forward(const Var& input, const IndexTensor& lengths, const Var& h0 = Var());
+  /// forward(input, h0).
+  GRUResult operator()(const Var& input, const Var& h0 = Var()) { return forward(input, h0); }
+  /// forward(input, lengths, h0).
+  GRUResult operator()(const Var& input, const IndexTensor& lengths, const Var& h0 = Var()) {
+    return forward(input, lengths, h0);
+  }
+  /// The options the layer was built with.
+  const GRUOptions& options() const { return options_; }
+
+ private:
+  GRUOptions options_;
+};
+
+}  // namespace recur::nn

@@ -1,0 +1,72 @@
+/// @file
+/// nn::LSTM: a multi-layer long short-term memory over whole sequences, as torch.nn.LSTM.
+#pragma once
+
+#include "layers/cells.hpp"
+#include "layers/recurrent_base.hpp"
+
+namespace recur::nn {
+
+/// Options of LSTM, in torch.nn.LSTM's order, plus forget_bias and recurrent_dropout.
+struct LSTMOptions {
+  std::size_t input_size = 0;  ///< I, features per step.
+  std::size_t hidden_size = 0; ///< H, features of the cell state.
+  std::size_t num_layers = 1;  ///< Stacked layers.
+  bool bias = true;            ///< Adds bias_ih and bias_hh.
+  bool batch_first = false;    ///< Input and output [B, T, F], not [T, B, F].
+  float dropout = 0.0f;        ///< Dropout on each layer's output but the last, in training.
+  bool bidirectional = false;  ///< Adds a reverse direction (D = 2).
+  /// With P > 0, h is projected to P features by weight_hr_l{k} [P, H] (needs P < H).
+  std::size_t proj_size = 0;
+  /// Added to the forget-gate slice of every bias_ih at initialisation (pytorch#20102; Keras
+  /// and DyNet use 1). The default 0 keeps PyTorch's initialisation.
+  float forget_bias = 0.0f;
+  /// Variational dropout on h before W_hh: one mask per sequence for all steps, in training
+  /// (Gal and Ghahramani 2016; pytorch#37731).
+  float recurrent_dropout = 0.0f;
+};
+
+/// PyTorch's `(output, (h_n, c_n))`: output [T, B, D*Hout] ([B, T, D*Hout] with batch_first),
+/// state.h [num_layers * D, B, Hout] and state.c [num_layers * D, B, H], Hout = P or H.
+struct LSTMResult {
+  Var output;         ///< The top layer's h at every step (zero past a sequence's length).
+  LSTMState state;    ///< Every layer and direction's final (h, c).
+};
+
+/// A multi-layer LSTM, gates ordered i, f, g, o as in torch.nn.LSTM:
+/// c' = sigmoid(f) * c + sigmoid(i) * tanh(g), h' = sigmoid(o) * tanh(c') (then h' W_hr^T).
+///
+/// Parameters: weight_ih_l{k}[_reverse] [4H, I or D*Hout], weight_hh_l{k} [4H, Hout],
+/// bias_ih_l{k}, bias_hh_l{k} [4H], and with proj_size weight_hr_l{k} [P, H].
+/// @code
+/// recur::nn::LSTM lstm({.input_size = 64, .hidden_size = 128, .num_layers = 2,
+///                       .bidirectional = true});
+/// auto [output, state] = lstm(x);        // x: [T, B, 64] -> output [T, B, 256]
+/// auto next = lstm(x2, state);           // continue from (h_n, c_n), each [4, B, 128]
+/// @endcode
+class LSTM : public detail::RecurrentBase {
+ public:
+  /// A layer with freshly initialised weights; throws recur::ValueError for bad options.
+  explicit LSTM(const LSTMOptions& options);
+  /// Runs the whole sequence; `state` (h0, c0) defaults to zeros (give both or neither).
+  LSTMResult forward(const Var& input, const LSTMState& state = {});
+  /// A padded batch: sequence b is `lengths(b)` steps long (1 to T), as PyTorch's packed
+  /// sequences: its state stops at its last step and its outputs past it are zero.
+  LSTMResult forward(const Var& input, const IndexTensor& lengths, const LSTMState& state = {});
+  /// forward(input, state).
+  LSTMResult operator()(const Var& input, const LSTMState& state = {}) {
+    return forward(input, state);
+  }
+  /// forward(input, lengths, state).
+  LSTMResult operator()(const Var& input, const IndexTensor& lengths,
+                        const LSTMState& state = {}) {
+    return forward(input, lengths, state);
+  }
+  /// The options the layer was built with.
+  const LSTMOptions& options() const { return options_; }
+
+ private:
+  LSTMOptions options_;
+};
+
+}  // namespace recur::nn

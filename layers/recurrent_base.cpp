@@ -1,0 +1,215 @@
+// The sequence layers' engine. A forward pass, for each layer and direction:
+//   gates_x = X W_ih^T + bias            one GEMM for all T steps: [T*B, F] -> [T*B, G]
+//   for t (T-1 down to 0 in reverse):    state = cell_step(gates_x[t], state)
+// then the layer's outputs [T*B, D*Hout] feed the next layer. The tape records every op, so the
+// backward walk is backpropagation through time; nothing here has a backward of its own.
+#include "layers/recurrent_base.hpp"
+
+#include <string>
+
+#include "autograd/ops/elementwise.hpp"
+#include "autograd/ops/linalg.hpp"
+#include "autograd/ops/nn_ops.hpp"
+#include "autograd/ops/shape_ops.hpp"
+#include "autograd/tape.hpp"
+#include "core/error.hpp"
+#include "core/random.hpp"
+#include "layers/cell_steps.hpp"
+
+namespace recur::nn::detail {
+namespace {
+
+std::string join(const IndexTensor& values) {
+  std::string text = "[";
+  for (std::size_t i = 0; i < values.size(); ++i)
+    text += (i ? ", " : "") + std::to_string(values.data()[i]);
+  return text + "]";
+}
+
+// Per-step masks of a padded batch: masks[t] is [B, 1], 1 where step t is within the sequence.
+// Steps inside every sequence need no mask (`padded[t]` false), so a batch of full-length
+// sequences costs nothing extra.
+struct StepMasks {
+  std::vector<Tensor> masks;
+  std::vector<bool> padded;
+};
+
+StepMasks step_masks(const std::string& name, const IndexTensor* lengths, std::size_t seq_len,
+                     std::size_t batch) {
+  StepMasks result{std::vector<Tensor>(seq_len), std::vector<bool>(seq_len, false)};
+  if (lengths == nullptr) return result;
+  if (lengths->dimension() != 1 || lengths->size() != batch)
+    throw ValueError(name + ": lengths must hold one length per sequence (" +
+                     std::to_string(batch) + " for input batch " + std::to_string(batch) +
+                     "), got shape " + shape_str(lengths->shape()) + " with values " +
+                     join(*lengths));
+  for (std::int64_t length : *lengths)
+    if (length < 1 || length > static_cast<std::int64_t>(seq_len))
+      throw ValueError(name + ": every length must be in [1, " + std::to_string(seq_len) +
+                       "] (the input's sequence length), got " + join(*lengths));
+  for (std::size_t t = 0; t < seq_len; ++t) {
+    Tensor mask = zeros({batch, 1});
+    for (std::size_t b = 0; b < batch; ++b)
+      if (static_cast<std::int64_t>(t) < (*lengths)(b)) mask(b, 0) = 1.0f;
+    result.padded[t] = std::find(mask.begin(), mask.end(), 0.0f) != mask.end();
+    if (result.padded[t]) result.masks[t] = std::move(mask);
+  }
+  return result;
+}
+
+void check_state(const std::string& name, const char* which, const Var& state, const Shape& shape,
+                 const Var& input) {
+  if (state.defined() &&
+      !std::equal(state.shape().begin(), state.shape().end(), shape.begin(), shape.end()))
+    throw ShapeError(name + ": expected " + which + " " + shape_str(shape) +
+                     " ([layers * directions, B, features]) for input " +
+                     shape_str(input.shape()) + " but got " + shape_str(state.shape()));
+}
+
+// Variational dropout mask for h (Gal and Ghahramani 2016): one [B, Hout] draw per sequence,
+// kept for every step, scaled by 1/(1-p) like inverted dropout.
+Tensor recurrent_dropout_mask(std::size_t batch, std::size_t features, float p) {
+  Tensor mask(Shape{batch, features});
+  const float keep_scale = 1.0f / (1.0f - p);
+  Generator& generator = default_generator();
+  for (float& value : mask) value = generator.next_float() >= p ? keep_scale : 0.0f;
+  return mask;
+}
+
+}  // namespace
+
+RecurrentBase::RecurrentBase(const RecurrentSpec& spec) : spec_(spec) {
+  const char* name = spec.name;
+  require_positive(name, "input_size", spec.input_size);
+  require_positive(name, "hidden_size", spec.hidden_size);
+  require_positive(name, "num_layers", spec.num_layers);
+  require_probability(name, "dropout", spec.dropout);
+  require_probability(name, "recurrent_dropout", spec.recurrent_dropout);
+  if (spec.proj_size >= spec.hidden_size && spec.proj_size != 0)
+    throw ValueError(std::string(name) + ": proj_size (" + std::to_string(spec.proj_size) +
+                     ") must be smaller than hidden_size (" + std::to_string(spec.hidden_size) +
+                     ")");
+  if (spec.forget_bias != 0.0f && !spec.bias)
+    throw ValueError(std::string(name) + ": forget_bias " + std::to_string(spec.forget_bias) +
+                     " needs bias = true");
+  const std::size_t directions = spec.bidirectional ? 2 : 1;
+  const std::size_t hidden = spec.hidden_size;
+  const std::size_t out = spec.proj_size ? spec.proj_size : hidden;
+  const std::size_t gates = gate_count(spec.kind) * hidden;
+  // torch.nn's order: per layer, per direction: weight_ih, weight_hh, bias_ih, bias_hh, weight_hr.
+  for (std::size_t layer = 0; layer < spec.num_layers; ++layer) {
+    const std::size_t in = layer == 0 ? spec.input_size : directions * out;
+    for (std::size_t direction = 0; direction < directions; ++direction) {
+      const std::string suffix = "_l" + std::to_string(layer) + (direction ? "_reverse" : "");
+      DirectionParameters p;
+      p.weight_ih = &register_parameter("weight_ih" + suffix, recurrent_uniform({gates, in}, hidden));
+      p.weight_hh = &register_parameter("weight_hh" + suffix, recurrent_uniform({gates, out}, hidden));
+      if (spec.bias) {
+        p.bias_ih = &register_parameter("bias_ih" + suffix, recurrent_uniform({gates}, hidden));
+        p.bias_hh = &register_parameter("bias_hh" + suffix, recurrent_uniform({gates}, hidden));
+        if (spec.forget_bias != 0.0f) add_forget_bias(*p.bias_ih, hidden, spec.forget_bias);
+      }
+      if (spec.proj_size)
+        p.weight_hr = &register_parameter("weight_hr" + suffix, recurrent_uniform({out, hidden}, hidden));
+      parameters_.push_back(p);
+    }
+  }
+}
+
+RecurrentOutputs RecurrentBase::run(const Var& input, const Var& h0, const Var& c0,
+                                    const IndexTensor* lengths) {
+  const RecurrentSpec& s = spec_;
+  const std::string name = s.name;
+  if (input.rank() != 3 || input.dim(2) != s.input_size || input.dim(0) == 0 || input.dim(1) == 0)
+    throw ShapeError(name + ": expected input " + (s.batch_first ? "[B, T, " : "[T, B, ") +
+                     std::to_string(s.input_size) + "] (T, B > 0) but got " +
+                     shape_str(input.shape()));
+  const std::size_t seq_len = input.dim(s.batch_first ? 1 : 0);
+  const std::size_t batch = input.dim(s.batch_first ? 0 : 1);
+  const std::size_t directions = s.bidirectional ? 2 : 1, hidden = s.hidden_size;
+  const std::size_t out = s.proj_size ? s.proj_size : hidden;
+  const std::size_t states = s.num_layers * directions;
+  check_state(name, "h0", h0, {states, batch, out}, input);
+  check_state(name, "c0", c0, {states, batch, hidden}, input);
+  const StepMasks masks = step_masks(name, lengths, seq_len, batch);
+  const bool is_lstm = s.kind == CellKind::lstm;
+  const bool drop_recurrent = is_training() && s.recurrent_dropout > 0.0f;
+  Tape& tape = input.tape();
+
+  // x: [T*B, F], time-major, so step t is rows [t*B, (t+1)*B).
+  Var x = s.batch_first ? transpose(input, 0, 1) : input;
+  x = reshape(x, {seq_len * batch, s.input_size});
+  Var zero_h, zero_c;  // made on first use, shared by every layer and direction
+  std::vector<Var> h_finals(states), c_finals(states);
+  std::vector<Var> outputs(seq_len);
+  for (std::size_t layer = 0; layer < s.num_layers; ++layer) {
+    std::vector<Var> direction_outputs;
+    for (std::size_t direction = 0; direction < directions; ++direction) {
+      const std::size_t k = layer * directions + direction;
+      const DirectionParameters& p = parameters_[k];
+      StepWeights weights{tape.parameter(*p.weight_hh), Var(),
+                          p.weight_hr ? tape.parameter(*p.weight_hr) : Var()};
+      Var bias_x;
+      if (p.bias_ih) {
+        const Var bias_ih = tape.parameter(*p.bias_ih), bias_hh = tape.parameter(*p.bias_hh);
+        if (s.kind == CellKind::gru) {
+          bias_x = bias_ih;          // b_hn must stay inside r * (h W_hn^T + b_hn)
+          weights.bias_hh = bias_hh;
+        } else {
+          bias_x = add(bias_ih, bias_hh);  // both only add to the pre-activation: fold them
+        }
+      }
+      const Var gates_x = linear(x, tape.parameter(*p.weight_ih), bias_x);  // [T*B, G]
+
+      StepState state;
+      if (h0.defined()) {
+        state.h = select(h0, 0, k);
+      } else {
+        if (!zero_h.defined()) zero_h = tape.input(zeros({batch, out}));
+        state.h = zero_h;
+      }
+      if (is_lstm) {
+        if (c0.defined()) {
+          state.c = select(c0, 0, k);
+        } else {
+          if (!zero_c.defined()) zero_c = tape.input(zeros({batch, hidden}));
+          state.c = zero_c;
+        }
+      }
+      const Tensor drop_mask =
+          drop_recurrent ? recurrent_dropout_mask(batch, out, s.recurrent_dropout) : Tensor();
+
+      for (std::size_t step = 0; step < seq_len; ++step) {
+        const std::size_t t = direction == 0 ? step : seq_len - 1 - step;
+        const Var step_gates = slice(gates_x, 0, t * batch, (t + 1) * batch);  // [B, G]
+        const Var h_in = drop_recurrent ? mul_mask(state.h, drop_mask) : state.h;
+        StepState next = cell_step(s.kind, step_gates, state, h_in, weights);
+        if (masks.padded[t]) {
+          // Sequences already over keep their state and output zeros (packed-sequence meaning);
+          // the reverse direction thus starts at each sequence's own last step.
+          const Tensor& mask = masks.masks[t];
+          outputs[t] = mul_mask(next.h, mask);
+          next.h = recur::where(mask, next.h, state.h);
+          if (is_lstm) next.c = recur::where(mask, next.c, state.c);
+        } else {
+          outputs[t] = next.h;
+        }
+        state = next;
+      }
+      direction_outputs.push_back(concat(outputs, 0));  // [T*B, Hout]
+      h_finals[k] = state.h;
+      c_finals[k] = state.c;
+    }
+    x = directions == 2 ? concat(direction_outputs, 1) : direction_outputs[0];
+    if (layer + 1 < s.num_layers && s.dropout > 0.0f && is_training())
+      x = dropout(x, s.dropout, true);
+  }
+  RecurrentOutputs result;
+  result.output = reshape(x, {seq_len, batch, directions * out});
+  if (s.batch_first) result.output = transpose(result.output, 0, 1);
+  result.h_n = stack(h_finals, 0);
+  if (is_lstm) result.c_n = stack(c_finals, 0);
+  return result;
+}
+
+}  // namespace recur::nn::detail

@@ -1,0 +1,62 @@
+/// @file
+/// nn::RNN: a multi-layer Elman RNN over whole sequences, as torch.nn.RNN.
+#pragma once
+
+#include "layers/cells.hpp"
+#include "layers/recurrent_base.hpp"
+
+namespace recur::nn {
+
+/// Options of RNN, in torch.nn.RNN's order, plus recurrent_dropout.
+struct RNNOptions {
+  std::size_t input_size = 0;                     ///< I, features per step.
+  std::size_t hidden_size = 0;                    ///< H, features of the state.
+  std::size_t num_layers = 1;                     ///< Stacked layers.
+  Nonlinearity nonlinearity = Nonlinearity::tanh; ///< tanh or relu.
+  bool bias = true;                               ///< Adds bias_ih and bias_hh.
+  bool batch_first = false;                       ///< Input and output [B, T, F], not [T, B, F].
+  float dropout = 0.0f;        ///< Dropout on each layer's output but the last, in training.
+  bool bidirectional = false;  ///< Adds a reverse direction (D = 2).
+  /// Variational dropout on h before W_hh: one mask per sequence for all steps, in training.
+  float recurrent_dropout = 0.0f;
+};
+
+/// PyTorch's `(output, h_n)`: output [T, B, D*H] ([B, T, D*H] with batch_first) and
+/// h_n [num_layers * D, B, H].
+struct RNNResult {
+  Var output;  ///< The top layer's h at every step (zero past a sequence's length).
+  Var h_n;     ///< Every layer and direction's final h.
+};
+
+/// A multi-layer RNN: h_t = tanh(x_t W_ih^T + b_ih + h_(t-1) W_hh^T + b_hh) (or relu).
+///
+/// Parameters as torch.nn.RNN: weight_ih_l{k}[_reverse] [H, I or D*H], weight_hh_l{k} [H, H],
+/// bias_ih_l{k}, bias_hh_l{k} [H].
+/// @code
+/// recur::nn::RNN rnn({.input_size = 8, .hidden_size = 16, .num_layers = 2});
+/// auto [output, h_n] = rnn(x);           // x: [T, B, 8] -> output [T, B, 16], h_n [2, B, 16]
+/// auto padded = rnn(x, lengths, h_n);    // a padded batch, lengths: IndexTensor [B]
+/// @endcode
+class RNN : public detail::RecurrentBase {
+ public:
+  /// A layer with freshly initialised weights; throws recur::ValueError for bad options.
+  explicit RNN(const RNNOptions& options);
+  /// Runs the whole sequence; `h0` [num_layers * D, B, H] defaults to zeros.
+  RNNResult forward(const Var& input, const Var& h0 = Var());
+  /// A padded batch: sequence b is `lengths(b)` steps long (1 to T), as PyTorch's packed
+  /// sequences: its state stops at its last step and its outputs past it are zero.
+  RNNResult forward(const Var& input, const IndexTensor& lengths, const Var& h0 = Var());
+  /// forward(input, h0).
+  RNNResult operator()(const Var& input, const Var& h0 = Var()) { return forward(input, h0); }
+  /// forward(input, lengths, h0).
+  RNNResult operator()(const Var& input, const IndexTensor& lengths, const Var& h0 = Var()) {
+    return forward(input, lengths, h0);
+  }
+  /// The options the layer was built with.
+  const RNNOptions& options() const { return options_; }
+
+ private:
+  RNNOptions options_;
+};
+
+}  // namespace recur::nn
