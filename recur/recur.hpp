@@ -23,3 +23,7 @@
 #include "autograd/ops/reductions.hpp"
 #include "autograd/ops/shape_ops.hpp"
 #include "layers/module.hpp"
+#include "layers/cells.hpp"
+#include "layers/rnn.hpp"
+#include "layers/lstm.hpp"
+#include "layers/gru.hpp"
