@@ -2,7 +2,7 @@
 // tests/fixtures/generate.py (torch in float64) is loaded into our layer, which must reproduce
 // the outputs, final states and the gradients of every parameter, the input and the initial
 // states within 1e-4 relative (absolute floor 1e-5). The fixtures are read from
-// $RECUR_FIXTURE_DIR when set, else from tests/fixtures/ of the source tree.
+// $RECUR_FIXTURE_DIR/layers/ when that is set, else from tests/fixtures/layers/.
 #include <boost/test/unit_test.hpp>
 
 #include <algorithm>
@@ -44,7 +44,7 @@ std::string fixture_dir() {
 class Fixture {
  public:
   explicit Fixture(const std::string& name) : name_(name) {
-    for (auto& [key, array] : load_npz(fixture_dir() + "/" + name + ".npz"))
+    for (auto& [key, array] : load_npz(fixture_dir() + "/layers/" + name + ".npz"))
       entries_.emplace(key, std::move(array));
   }
   bool has(const std::string& key) const { return entries_.count(key) != 0; }
