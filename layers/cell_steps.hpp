@@ -4,7 +4,11 @@
 /// backward: the tape differentiates these formulas, and walking it backwards is BPTT.
 #pragma once
 
+#include <cstddef>
+
+#include "autograd/parameter.hpp"
 #include "autograd/var.hpp"
+#include "core/tensor.hpp"
 
 namespace recur::nn::detail {
 
@@ -37,13 +41,6 @@ struct StepState {
 /// times a recurrent-dropout mask). Returns the state after the step.
 StepState cell_step(CellKind kind, const Var& gates_x, const StepState& state, const Var& h_in,
                     const StepWeights& weights);
-
-}  // namespace recur::nn::detail
-
-#include "autograd/parameter.hpp"
-#include "core/tensor.hpp"
-
-namespace recur::nn::detail {
 
 /// PyTorch's initialisation of every recurrent weight and bias: uniform(-k, k) with
 /// k = 1/sqrt(hidden_size), drawn from recur::default_generator().
