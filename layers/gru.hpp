@@ -40,7 +40,9 @@ class GRU : public detail::RecurrentBase {
   /// Runs the whole sequence; `h0` [num_layers * D, B, H] defaults to zeros.
   GRUResult forward(const Var& input, const Var& h0 = Var());
   /// A padded batch: sequence b is `lengths(b)` steps long (1 to T), as PyTorch's packed
-  /// sequences: its state stops at its last step and its outputs past it are zero.
+  /// sequences: its state stops at its last step, the reverse direction starts there, and its
+  /// outputs past it are zero with no gradient. The output keeps all T steps, like
+  /// `pad_packed_sequence(..., total_length=T)`. Throws recur::ValueError for a bad length.
   GRUResult forward(const Var& input, const IndexTensor& lengths, const Var& h0 = Var());
   /// forward(input, h0).
   GRUResult operator()(const Var& input, const Var& h0 = Var()) { return forward(input, h0); }

@@ -51,7 +51,9 @@ class LSTM : public detail::RecurrentBase {
   /// Runs the whole sequence; `state` (h0, c0) defaults to zeros (give both or neither).
   LSTMResult forward(const Var& input, const LSTMState& state = {});
   /// A padded batch: sequence b is `lengths(b)` steps long (1 to T), as PyTorch's packed
-  /// sequences: its state stops at its last step and its outputs past it are zero.
+  /// sequences: its state stops at its last step, the reverse direction starts there, and its
+  /// outputs past it are zero with no gradient. The output keeps all T steps, like
+  /// `pad_packed_sequence(..., total_length=T)`. Throws recur::ValueError for a bad length.
   LSTMResult forward(const Var& input, const IndexTensor& lengths, const LSTMState& state = {});
   /// forward(input, state).
   LSTMResult operator()(const Var& input, const LSTMState& state = {}) {
