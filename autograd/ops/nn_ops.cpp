@@ -50,7 +50,8 @@ void softmax_lanes(const float* x, float* y, const Lanes& lanes, bool log) {
     const float* xb = x + o * block;
     float* yb = y + o * block;
     xt::noalias(m) = span_of(xb, inner);
-    for (std::size_t k = 1; k < n; ++k) xt::noalias(m) = xt::maximum(m, span_of(xb + k * inner, inner));
+    for (std::size_t k = 1; k < n; ++k)
+      xt::noalias(m) = xt::maximum(m, span_of(xb + k * inner, inner));
     std::fill(s.begin(), s.end(), 0.0f);
     for (std::size_t k = 0; k < n; ++k) {
       auto yr = span_of(yb + k * inner, inner);
@@ -164,14 +165,62 @@ Var dropout(const Var& x, float p, bool training, Generator& generator) {
   });
 }
 
+namespace {
+
+// Masks that are constant over trailing blocks of the value they multiply or select in, like a
+// [B, 1] per-sequence mask against [B, H] (the padded-step case), are applied block by block:
+// xtensor's broadcasting path is element by element and ~13x slower than a same-shape expression.
+// Below this many elements per block, the per-block overhead outweighs that.
+constexpr std::size_t kMinBlock = 8;
+
+// The number of contiguous elements of `shape` that one mask element covers, when `mask` matches
+// `shape` on its leading axes and is 1 on the rest (after right-aligning the two, NumPy-style);
+// 0 when the mask has any other shape or would enlarge `shape`.
+std::size_t trailing_block(const Tensor::shape_type& mask, const Tensor::shape_type& shape) {
+  if (mask.size() > shape.size()) return 0;
+  const std::size_t lead = shape.size() - mask.size();
+  const auto mask_extent = [&](std::size_t i) { return i < lead ? 1 : mask[i - lead]; };
+  // The longest prefix on which the mask matches is the only candidate split.
+  std::size_t p = 0;
+  while (p < shape.size() && mask_extent(p) == shape[p]) ++p;
+  std::size_t block = 1;
+  for (std::size_t i = p; i < shape.size(); ++i) {
+    if (mask_extent(i) != 1) return 0;
+    block *= shape[i];
+  }
+  return block;
+}
+
+}  // namespace
+
 // y = x * mask (mask constant, broadcast);  dx += dy * mask, reduced to x's shape
 Var mul_mask(const Var& x, const Tensor& mask) {
   const Shape shape = broadcast_shapes("mul_mask", x.shape(), mask.shape());
+  const std::size_t found = trailing_block(mask.shape(), x.shape());
+  const std::size_t block = found >= kMinBlock ? found : 0;  // 0: xtensor's expression path
   NodeRecorder rec("mul_mask", {x});
-  xt::noalias(rec.output(shape)) = x.value() * mask;
+  Tensor& y = rec.output(shape);
+  if (block > 0) {
+    for (std::size_t j = 0; j < mask.size(); ++j)
+      xt::noalias(span_of(y.data() + j * block, block)) =
+          span_of(x.value().data() + j * block, block) * mask.data()[j];
+  } else {
+    xt::noalias(y) = x.value() * mask;
+  }
   if (rec.requires_grad()) xt::noalias(rec.saved(mask.shape())) = mask;
-  return rec.finish([](BackwardContext& ctx) {
-    if (ctx.needs_grad(0)) accumulate(ctx.grad_input(0), ctx.grad_output() * ctx.saved());
+  return rec.finish([block](BackwardContext& ctx) {
+    if (!ctx.needs_grad(0)) return;
+    const Tensor& mask = ctx.saved();
+    if (block == 0) {
+      accumulate(ctx.grad_input(0), ctx.grad_output() * mask);
+      return;
+    }
+    float* grad_x = ctx.grad_input(0).data();
+    const float* grad_y = ctx.grad_output().data();
+    for (std::size_t j = 0; j < mask.size(); ++j) {
+      auto target = span_of(grad_x + j * block, block);
+      xt::noalias(target) += span_of(grad_y + j * block, block) * mask.data()[j];
+    }
   });
 }
 
@@ -221,37 +270,18 @@ Var embedding(const Var& weight, const IndexTensor& indices, std::int64_t paddin
   });
 }
 
-namespace {
-
-// When a and b have the output's shape and the mask is constant over trailing blocks of it (a
-// [B, 1] mask against [B, H], the padded-step case of a sequence), the size of one block: where()
-// then copies or adds whole contiguous blocks. 0 when the general broadcasting path is needed.
-std::size_t mask_block_size(const Tensor::shape_type& mask, const Shape& shape,
-                            const Tensor::shape_type& a, const Tensor::shape_type& b) {
-  const auto same = [&](const Tensor::shape_type& s) {
-    return std::equal(s.begin(), s.end(), shape.begin(), shape.end());
-  };
-  if (!same(a) || !same(b) || mask.size() > shape.size()) return 0;
-  const std::size_t lead = shape.size() - mask.size();
-  const auto mask_extent = [&](std::size_t i) { return i < lead ? 1 : mask[i - lead]; };
-  // The mask must match the output on axes [0, p) and be 1 on the rest; the longest matching
-  // prefix is the p to try.
-  std::size_t p = 0;
-  while (p < shape.size() && mask_extent(p) == shape[p]) ++p;
-  for (std::size_t i = p; i < shape.size(); ++i)
-    if (mask_extent(i) != 1) return 0;
-  std::size_t block = 1;
-  for (std::size_t i = p; i < shape.size(); ++i) block *= shape[i];
-  return block;
-}
-
-}  // namespace
 
 // y = mask ? a : b (mask constant, all three broadcast);  da += dy where mask, db += dy elsewhere
 Var where(const Tensor& mask, const Var& a, const Var& b) {
   const Shape ab = broadcast_shapes("where", a.shape(), b.shape());
   const Shape shape = broadcast_shapes("where", mask.shape(), ab);
-  const std::size_t block = mask_block_size(mask.shape(), shape, a.shape(), b.shape());
+  // Block by block when a and b have the output's shape and the mask is constant over blocks.
+  const auto same = [&](const Tensor::shape_type& s) {
+    return std::equal(s.begin(), s.end(), shape.begin(), shape.end());
+  };
+  const std::size_t found =
+      same(a.shape()) && same(b.shape()) ? trailing_block(mask.shape(), a.shape()) : 0;
+  const std::size_t block = found >= kMinBlock ? found : 0;  // 0: xtensor's expression path
   NodeRecorder rec("where", {a, b});
   Tensor& y = rec.output(shape);
   if (block > 0) {

@@ -41,8 +41,9 @@ void sum_lanes(const float* x, float* y, const Lanes& lanes, float scale) {
     const std::size_t inner = lanes.inner;
     std::size_t k = 0;
     for (; k + 4 <= lanes.extent; k += 4)
-      xt::noalias(out) += (span_of(rows + k * inner, inner) + span_of(rows + (k + 1) * inner, inner)) +
-                          (span_of(rows + (k + 2) * inner, inner) + span_of(rows + (k + 3) * inner, inner));
+      xt::noalias(out) +=
+          (span_of(rows + k * inner, inner) + span_of(rows + (k + 1) * inner, inner)) +
+          (span_of(rows + (k + 2) * inner, inner) + span_of(rows + (k + 3) * inner, inner));
     for (; k < lanes.extent; ++k) xt::noalias(out) += span_of(rows + k * inner, inner);
     if (scale != 1.0f) xt::noalias(out) = out * scale;
   }
@@ -96,8 +97,12 @@ Var reduce_axis(const char* op, const Var& x, int axis, bool keepdim, bool mean)
 }  // namespace
 
 Var sum(const Var& x) { return reduce_all("sum", x, false); }
-Var sum(const Var& x, int axis, bool keepdim) { return reduce_axis("sum", x, axis, keepdim, false); }
+Var sum(const Var& x, int axis, bool keepdim) {
+  return reduce_axis("sum", x, axis, keepdim, false);
+}
 Var mean(const Var& x) { return reduce_all("mean", x, true); }
-Var mean(const Var& x, int axis, bool keepdim) { return reduce_axis("mean", x, axis, keepdim, true); }
+Var mean(const Var& x, int axis, bool keepdim) {
+  return reduce_axis("mean", x, axis, keepdim, true);
+}
 
 }  // namespace recur

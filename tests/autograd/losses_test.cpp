@@ -1,12 +1,12 @@
 // Loss functions: values against hand-computed numbers and PyTorch, gradients against finite
 // differences, ignore_index and the reductions, and the error messages for bad shapes.
-#include <boost/test/unit_test.hpp>
+#include "autograd/ops/losses.hpp"
 
+#include <boost/test/unit_test.hpp>
 #include <cmath>
 
 #include "autograd/gradcheck.hpp"
 #include "autograd/no_grad.hpp"
-#include "autograd/ops/losses.hpp"
 #include "autograd/ops/nn_ops.hpp"
 #include "autograd/tape.hpp"
 #include "core/error.hpp"
@@ -58,9 +58,9 @@ BOOST_AUTO_TEST_CASE(cross_entropy_is_minus_log_softmax_at_the_target) {
   BOOST_TEST(cross_entropy(logits, targets, -100, Reduction::sum).value()() ==
                  0.40760594f + 1.7413113f + 1.0986123f,
              boost::test_tools::tolerance(1e-6f));
-  BOOST_TEST(cross_entropy(logits, targets).value()() ==
-                 (0.40760594f + 1.7413113f + 1.0986123f) / 3.0f,
-             boost::test_tools::tolerance(1e-6f));
+  BOOST_TEST(
+      cross_entropy(logits, targets).value()() == (0.40760594f + 1.7413113f + 1.0986123f) / 3.0f,
+      boost::test_tools::tolerance(1e-6f));
 }
 
 BOOST_AUTO_TEST_CASE(cross_entropy_mean_excludes_ignored_rows) {
@@ -106,7 +106,8 @@ BOOST_AUTO_TEST_CASE(cross_entropy_gradients_match_finite_differences) {
   }
 }
 
-BOOST_AUTO_TEST_CASE(cross_entropy_over_many_classes_matches_a_double_reference_with_or_without_grad) {
+BOOST_AUTO_TEST_CASE(
+    cross_entropy_over_many_classes_matches_a_double_reference_with_or_without_grad) {
   // 37 classes: the vectorised row kernels and their tails; no_grad takes a different path.
   const Tensor logits = random_tensor({6, 37}, 22);
   const IndexTensor targets{0, 36, 5, -100, 17, 8};
@@ -125,8 +126,8 @@ BOOST_AUTO_TEST_CASE(cross_entropy_over_many_classes_matches_a_double_reference_
     BOOST_TEST(cross_entropy(tape.input(logits, true), targets).value()() == total / 5,
                boost::test_tools::tolerance(1e-5));
   }
-  expect_gradients_match(
-      [&](std::span<const Var> in) { return cross_entropy(in[0], targets); }, {logits});
+  expect_gradients_match([&](std::span<const Var> in) { return cross_entropy(in[0], targets); },
+                         {logits});
 }
 
 BOOST_AUTO_TEST_CASE(cross_entropy_is_stable_for_huge_logits) {
@@ -147,7 +148,9 @@ BOOST_AUTO_TEST_CASE(cross_entropy_rejects_bad_shapes_and_targets_with_clear_mes
   BOOST_CHECK_THROW(cross_entropy(logits, IndexTensor{1, 2, 3}), ShapeError);
   BOOST_CHECK_THROW(cross_entropy(tape.input(zeros({4})), IndexTensor{1, 2, 3, 0}), ShapeError);
 
-  const std::string bad_target = error_message([&] { cross_entropy(logits, IndexTensor{1, 5, 0, 0}); });
+  const std::string bad_target = error_message([&] {
+    cross_entropy(logits, IndexTensor{1, 5, 0, 0});
+  });
   BOOST_TEST(bad_target.find("cross_entropy") != std::string::npos, bad_target);
   BOOST_TEST(bad_target.find("target 5") != std::string::npos, bad_target);
   BOOST_TEST(bad_target.find("5 classes") != std::string::npos, bad_target);
@@ -189,8 +192,9 @@ BOOST_AUTO_TEST_CASE(mse_loss_gradients_match_finite_differences) {
 
 BOOST_AUTO_TEST_CASE(mse_loss_shape_mismatch_names_the_op_and_both_shapes) {
   Tape tape;
-  const std::string message = error_message(
-      [&] { mse_loss(tape.input(zeros({2, 3})), tape.input(zeros({3, 2}))); });
+  const std::string message = error_message([&] {
+    mse_loss(tape.input(zeros({2, 3})), tape.input(zeros({3, 2})));
+  });
   BOOST_TEST(message.find("mse_loss") != std::string::npos, message);
   BOOST_TEST(message.find("[2, 3]") != std::string::npos, message);
   BOOST_TEST(message.find("[3, 2]") != std::string::npos, message);

@@ -1,13 +1,13 @@
 // softmax, log_softmax, dropout, mul_mask, embedding and where: values against hand-computed
 // numbers, gradients against finite differences, and the error messages.
-#include <boost/test/unit_test.hpp>
+#include "autograd/ops/nn_ops.hpp"
 
+#include <boost/test/unit_test.hpp>
 #include <cmath>
 
 #include "autograd/gradcheck.hpp"
 #include "autograd/no_grad.hpp"
 #include "autograd/ops/elementwise.hpp"
-#include "autograd/ops/nn_ops.hpp"
 #include "autograd/ops/reductions.hpp"
 #include "autograd/parameter.hpp"
 #include "autograd/tape.hpp"
@@ -70,8 +70,8 @@ BOOST_AUTO_TEST_CASE(softmax_rows_sum_to_one_along_any_axis) {
     BOOST_TEST_CONTEXT("axis " << axis) {
       const Var y = softmax(x, axis);
       const Var totals = sum(y, axis);
-      RECUR_CHECK_CLOSE(totals.value(), full(Shape(totals.shape().begin(), totals.shape().end()), 1.0f),
-                        1e-5, 0);
+      RECUR_CHECK_CLOSE(totals.value(),
+                        full(Shape(totals.shape().begin(), totals.shape().end()), 1.0f), 1e-5, 0);
       // log_softmax is log of softmax along the same axis.
       RECUR_CHECK_CLOSE(log_softmax(x, axis).value(), Tensor(xt::log(y.value())), 1e-5, 1e-6);
     }
@@ -85,9 +85,11 @@ BOOST_AUTO_TEST_CASE(softmax_of_long_rows_matches_a_double_precision_reference) 
     Tensor expected_soft = zeros({3, columns}), expected_log = zeros({3, columns});
     for (std::size_t r = 0; r < 3; ++r) {
       double total = 0;
-      for (std::size_t c = 0; c < columns; ++c) total += std::exp(static_cast<double>(values(r, c)));
+      for (std::size_t c = 0; c < columns; ++c)
+        total += std::exp(static_cast<double>(values(r, c)));
       for (std::size_t c = 0; c < columns; ++c) {
-        expected_soft(r, c) = static_cast<float>(std::exp(static_cast<double>(values(r, c))) / total);
+        expected_soft(r, c) =
+            static_cast<float>(std::exp(static_cast<double>(values(r, c))) / total);
         expected_log(r, c) = static_cast<float>(values(r, c) - std::log(total));
       }
     }
@@ -122,8 +124,8 @@ BOOST_AUTO_TEST_CASE(softmax_is_stable_for_huge_inputs) {
   Tape tape;
   const Var x = tape.input(Tensor{{1000.0f, 1000.0f}, {-1000.0f, 0.0f}});
   RECUR_CHECK_CLOSE(softmax(x).value(), (Tensor{{0.5f, 0.5f}, {0.0f, 1.0f}}), 0, 1e-7);
-  RECUR_CHECK_CLOSE(log_softmax(x).value(), (Tensor{{-std::log(2.0f), -std::log(2.0f)}, {-1000.0f, 0.0f}}),
-                    1e-6, 0);
+  RECUR_CHECK_CLOSE(log_softmax(x).value(),
+                    (Tensor{{-std::log(2.0f), -std::log(2.0f)}, {-1000.0f, 0.0f}}), 1e-6, 0);
 }
 
 BOOST_AUTO_TEST_CASE(softmax_gradients_match_finite_differences_on_every_axis) {
@@ -145,8 +147,10 @@ BOOST_AUTO_TEST_CASE(dropout_zeroes_a_fraction_near_p_and_scales_the_rest) {
   const Tensor& y = dropout(x, p, true, generator).value();
   std::size_t zeros_seen = 0;
   for (float v : y) {
-    if (v == 0.0f) ++zeros_seen;
-    else BOOST_TEST_REQUIRE(v == 2.0f / (1.0f - p), boost::test_tools::tolerance(1e-6f));
+    if (v == 0.0f)
+      ++zeros_seen;
+    else
+      BOOST_TEST_REQUIRE(v == 2.0f / (1.0f - p), boost::test_tools::tolerance(1e-6f));
   }
   const double fraction = static_cast<double>(zeros_seen) / y.size();
   // 100,000 draws: the standard deviation of the fraction is 0.0014.
@@ -201,8 +205,8 @@ BOOST_AUTO_TEST_CASE(dropout_rejects_p_outside_zero_to_one) {
 BOOST_AUTO_TEST_CASE(mul_mask_multiplies_and_broadcasts) {
   Tape tape;
   const Var x = tape.input(Tensor{{1.0f, 2.0f}, {3.0f, 4.0f}});
-  RECUR_CHECK_CLOSE(mul_mask(x, shaped({2, 1}, {0, 2})).value(), (Tensor{{0.0f, 0.0f}, {6.0f, 8.0f}}),
-                    0, 0);
+  RECUR_CHECK_CLOSE(mul_mask(x, shaped({2, 1}, {0, 2})).value(),
+                    (Tensor{{0.0f, 0.0f}, {6.0f, 8.0f}}), 0, 0);
   const Tensor mask = shaped({1, 3}, {1, 0, 2});
   expect_gradients_match([mask](std::span<const Var> in) { return mul_mask(in[0], mask); },
                          {random_tensor({4, 3}, 46)});
@@ -232,10 +236,11 @@ BOOST_AUTO_TEST_CASE(embedding_repeated_indices_accumulate_and_padding_gets_no_g
     for (std::size_t d = 0; d < 3; ++d) seed(j, d) = static_cast<float>(10 * j + d);
   tape.backward(picked, seed);
   // Row 1 was picked at positions 0, 2 and 4; row 3 at 1; row 0 is padding; row 2 never.
-  RECUR_CHECK_CLOSE(weight.grad(),
-                    (Tensor{{0.0f, 0.0f, 0.0f}, {60.0f, 63.0f, 66.0f}, {0.0f, 0.0f, 0.0f},
-                            {10.0f, 11.0f, 12.0f}}),
-                    0, 0);
+  RECUR_CHECK_CLOSE(
+      weight.grad(),
+      (Tensor{
+          {0.0f, 0.0f, 0.0f}, {60.0f, 63.0f, 66.0f}, {0.0f, 0.0f, 0.0f}, {10.0f, 11.0f, 12.0f}}),
+      0, 0);
 }
 
 BOOST_AUTO_TEST_CASE(embedding_backward_is_right_on_a_reused_tape_with_fewer_indices) {
@@ -285,32 +290,38 @@ BOOST_AUTO_TEST_CASE(where_picks_from_a_or_b_and_broadcasts_the_mask) {
 BOOST_AUTO_TEST_CASE(where_gradients_match_finite_differences_with_broadcasting) {
   const Tensor a = random_tensor({3, 4}, 49), b = random_tensor({3, 4}, 50);
   const Tensor same{{1, 0, 1, 0}, {0, 0, 1, 1}, {1, 1, 1, 0}};
-  const Tensor per_row = shaped({3, 1}, {1, 0, 1});   // [3, 1]: a per-sequence mask, as for padded steps
-  const Tensor per_column{0, 1, 1, 0};   // [4]
+  const Tensor per_row =
+      shaped({3, 1}, {1, 0, 1});        // [3, 1]: a per-sequence mask, as for padded steps
+  const Tensor per_column{0, 1, 1, 0};  // [4]
   for (const Tensor& mask : {same, per_row, per_column})
-    expect_gradients_match([mask](std::span<const Var> in) { return recur::where(mask, in[0], in[1]); },
-                           {a, b});
+    expect_gradients_match(
+        [mask](std::span<const Var> in) { return recur::where(mask, in[0], in[1]); }, {a, b});
   // A mask bigger than a and b: their gradients sum over the broadcast axis.
-  const Tensor big{{{1, 0, 1, 0}, {0, 0, 1, 1}, {1, 1, 1, 0}}, {{0, 1, 0, 1}, {1, 1, 0, 0}, {0, 0, 0, 1}}};
+  const Tensor big{{{1, 0, 1, 0}, {0, 0, 1, 1}, {1, 1, 1, 0}},
+                   {{0, 1, 0, 1}, {1, 1, 0, 0}, {0, 0, 0, 1}}};
   expect_gradients_match([big](std::span<const Var> in) { return recur::where(big, in[0], in[1]); },
                          {a, b});
 }
 
-BOOST_AUTO_TEST_CASE(where_block_masks_of_3d_values_match_the_elementwise_definition) {
-  // Masks constant over trailing blocks ([2, 3, 1], [2, 1, 1], [1], [3, 1]) take a block-copy
-  // path; [1, 3, 4] and [4] take the general one. All must equal mask ? a : b element by element.
-  const Tensor a = random_tensor({2, 3, 4}, 70), b = random_tensor({2, 3, 4}, 71);
+// Masks constant over trailing blocks of at least 8 elements ([2, 3, 1], [2, 1, 1], [1] against
+// [2, 3, 8]) take a block-by-block path; the others ([3, 1], [1, 3, 8], [8], the full shape, and
+// [1, 1, 1, 1], which adds an axis) take xtensor's. Every path must equal the elementwise
+// definition and pass gradcheck.
+const std::vector<Shape> mask_shapes_for_2x3x8 = {{2, 3, 1}, {2, 1, 1}, {1},       {3, 1},
+                                                  {1, 3, 8}, {8},       {2, 3, 8}, {1, 1, 1, 1}};
+
+BOOST_AUTO_TEST_CASE(where_with_every_mask_shape_matches_the_elementwise_definition) {
+  const Tensor a = random_tensor({2, 3, 8}, 70), b = random_tensor({2, 3, 8}, 71);
   Generator coin(72);
-  for (const Shape& mask_shape : std::vector<Shape>{{2, 3, 1}, {2, 1, 1}, {1}, {3, 1}, {1, 3, 4},
-                                                    {4}, {2, 3, 4}, {1, 1, 1, 1}}) {
+  for (const Shape& mask_shape : mask_shapes_for_2x3x8) {
     Tensor mask(mask_shape);
     for (float& m : mask) m = coin.next_float() < 0.5f ? 1.0f : 0.0f;
     BOOST_TEST_CONTEXT("mask " << shape_str(mask_shape)) {
       Tape tape;
       const Var y = recur::where(mask, tape.input(a), tape.input(b));
-      BOOST_TEST(y.value().size() == 24u);  // a [1, 1, 1, 1] mask only adds a leading axis
+      BOOST_TEST_REQUIRE(y.value().size() == 48u);
       const Tensor broadcast_mask = xt::broadcast(mask, y.shape());
-      for (std::size_t n = 0; n < 24; ++n) {
+      for (std::size_t n = 0; n < 48; ++n) {
         const float expected = broadcast_mask.data()[n] != 0.0f ? a.data()[n] : b.data()[n];
         BOOST_TEST_REQUIRE(y.value().data()[n] == expected);
       }
@@ -320,10 +331,30 @@ BOOST_AUTO_TEST_CASE(where_block_masks_of_3d_values_match_the_elementwise_defini
   }
 }
 
+BOOST_AUTO_TEST_CASE(mul_mask_with_every_mask_shape_matches_the_elementwise_definition) {
+  const Tensor x = random_tensor({2, 3, 8}, 73);
+  Generator coin(74);
+  for (const Shape& mask_shape : mask_shapes_for_2x3x8) {
+    Tensor mask(mask_shape);
+    for (float& m : mask) m = coin.next_float() < 0.3f ? 0.0f : 1.0f + coin.next_float();
+    BOOST_TEST_CONTEXT("mask " << shape_str(mask_shape)) {
+      Tape tape;
+      const Var y = mul_mask(tape.input(x), mask);
+      BOOST_TEST_REQUIRE(y.value().size() == 48u);
+      const Tensor broadcast_mask = xt::broadcast(mask, y.shape());
+      for (std::size_t n = 0; n < 48; ++n)
+        BOOST_TEST_REQUIRE(y.value().data()[n] == x.data()[n] * broadcast_mask.data()[n]);
+      expect_gradients_match([mask](std::span<const Var> in) { return mul_mask(in[0], mask); },
+                             {x});
+    }
+  }
+}
+
 BOOST_AUTO_TEST_CASE(where_shape_mismatch_names_the_op_and_the_shapes) {
   Tape tape;
-  const std::string message = error_message(
-      [&] { recur::where(zeros({2, 3}), tape.input(zeros({2, 3})), tape.input(zeros({2, 4}))); });
+  const std::string message = error_message([&] {
+    recur::where(zeros({2, 3}), tape.input(zeros({2, 3})), tape.input(zeros({2, 4})));
+  });
   BOOST_TEST(message.find("where") != std::string::npos, message);
   BOOST_TEST(message.find("[2, 3]") != std::string::npos, message);
   BOOST_TEST(message.find("[2, 4]") != std::string::npos, message);

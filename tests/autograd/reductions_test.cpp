@@ -1,11 +1,11 @@
 // Sums and means: values against hand-computed numbers, gradients against finite differences
 // for every axis (positive and negative), with and without keepdim.
-#include <boost/test/unit_test.hpp>
+#include "autograd/ops/reductions.hpp"
 
+#include <boost/test/unit_test.hpp>
 #include <cmath>
 
 #include "autograd/gradcheck.hpp"
-#include "autograd/ops/reductions.hpp"
 #include "autograd/tape.hpp"
 #include "core/error.hpp"
 #include "core/random.hpp"
@@ -69,7 +69,8 @@ BOOST_AUTO_TEST_CASE(middle_axis_of_a_3d_tensor_sums_strided_lanes) {
   const Var summed = sum(tape.input(x), 1);
   BOOST_TEST(shape_str(summed.shape()) == "[2, 4]");
   for (std::size_t i = 0; i < 2; ++i)
-    for (std::size_t k = 0; k < 4; ++k) BOOST_TEST(summed.value()(i, k) == 300.0f * i + 30.0f + 3.0f * k);
+    for (std::size_t k = 0; k < 4; ++k)
+      BOOST_TEST(summed.value()(i, k) == 300.0f * i + 30.0f + 3.0f * k);
 }
 
 BOOST_AUTO_TEST_CASE(gradients_match_finite_differences_on_every_axis) {
