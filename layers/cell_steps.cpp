@@ -14,9 +14,15 @@
 namespace recur::nn::detail {
 namespace {
 
+// gates_x + h W_hh^T + b_hh; a zero state (empty h) adds only b_hh, sparing the GEMM.
+Var pre_activation(const Var& gates_x, const Var& h_in, const StepWeights& w) {
+  if (h_in.defined()) return add(gates_x, linear(h_in, w.weight_hh, w.bias_hh));
+  return w.bias_hh.defined() ? add(gates_x, w.bias_hh) : gates_x;
+}
+
 // h' = act(x W_ih^T + b_ih + h W_hh^T + b_hh), act = tanh or relu (torch.nn.RNNCell)
 StepState rnn_step(bool relu, const Var& gates_x, const Var& h_in, const StepWeights& w) {
-  const Var pre = add(gates_x, linear(h_in, w.weight_hh, w.bias_hh));
+  const Var pre = pre_activation(gates_x, h_in, w);
   return {relu ? recur::relu(pre) : recur::tanh(pre), Var()};
 }
 
@@ -25,10 +31,12 @@ StepState rnn_step(bool relu, const Var& gates_x, const Var& h_in, const StepWei
 //   c' = sigmoid(f) * c + sigmoid(i) * tanh(g),   h' = sigmoid(o) * tanh(c')   [then h' W_hr^T]
 StepState lstm_step(const Var& gates_x, const StepState& state, const Var& h_in,
                     const StepWeights& w) {
-  const std::vector<Var> gates = chunk(add(gates_x, linear(h_in, w.weight_hh, w.bias_hh)), 4, 1);
-  const Var input_gate = sigmoid(gates[0]), forget_gate = sigmoid(gates[1]);
+  const std::vector<Var> gates = chunk(pre_activation(gates_x, h_in, w), 4, 1);
+  const Var input_gate = sigmoid(gates[0]);
   const Var candidate = recur::tanh(gates[2]), output_gate = sigmoid(gates[3]);
-  const Var c = add(mul(forget_gate, state.c), mul(input_gate, candidate));
+  const Var new_memory = mul(input_gate, candidate);
+  // A zero state (empty c) has nothing to forget.
+  const Var c = state.c.defined() ? add(mul(sigmoid(gates[1]), state.c), new_memory) : new_memory;
   Var h = mul(output_gate, recur::tanh(c));
   if (w.weight_hr.defined()) h = matmul(h, w.weight_hr, false, true);  // [B, H] -> [B, P]
   return {h, c};

@@ -39,6 +39,10 @@ struct StepState {
 /// One step: `gates_x` [B, G] is the input's contribution (x W_ih^T + b_ih), `state` the state
 /// before the step, and `h_in` the h that enters the recurrent product (state.h, or state.h
 /// times a recurrent-dropout mask). Returns the state after the step.
+///
+/// For RNN and LSTM, an empty state.h / h_in (and state.c) stands for a zero state: the first
+/// step of a sequence without h0 then skips the recurrent GEMM and the forget product. The GRU
+/// needs a real h.
 StepState cell_step(CellKind kind, const Var& gates_x, const StepState& state, const Var& h_in,
                     const StepWeights& weights);
 

@@ -161,28 +161,29 @@ RecurrentOutputs RecurrentBase::run(const Var& input, const Var& h0, const Var& 
       }
       const Var gates_x = linear(x, tape.parameter(*p.weight_ih), bias_x);  // [T*B, G]
 
+      // Without h0, RNN and LSTM start from an empty (zero) state, which spares the first
+      // step's recurrent GEMM; the GRU, and a padded step that must keep the state, get zeros.
       StepState state;
-      if (h0.defined()) {
-        state.h = select(h0, 0, k);
-      } else {
+      if (h0.defined()) state.h = select(h0, 0, k);
+      if (c0.defined()) state.c = select(c0, 0, k);
+      const auto materialise_zero_state = [&] {
         if (!zero_h.defined()) zero_h = tape.input(zeros({batch, out}));
         state.h = zero_h;
-      }
-      if (is_lstm) {
-        if (c0.defined()) {
-          state.c = select(c0, 0, k);
-        } else {
+        if (is_lstm) {
           if (!zero_c.defined()) zero_c = tape.input(zeros({batch, hidden}));
           state.c = zero_c;
         }
-      }
+      };
+      if (!state.h.defined() && s.kind == CellKind::gru) materialise_zero_state();
       const Tensor drop_mask =
           drop_recurrent ? recurrent_dropout_mask(batch, out, s.recurrent_dropout) : Tensor();
 
       for (std::size_t step = 0; step < seq_len; ++step) {
         const std::size_t t = direction == 0 ? step : seq_len - 1 - step;
+        if (masks.padded[t] && !state.h.defined()) materialise_zero_state();
         const Var step_gates = slice(gates_x, 0, t * batch, (t + 1) * batch);  // [B, G]
-        const Var h_in = drop_recurrent ? mul_mask(state.h, drop_mask) : state.h;
+        const Var h_in =
+            drop_recurrent && state.h.defined() ? mul_mask(state.h, drop_mask) : state.h;
         StepState next = cell_step(s.kind, step_gates, state, h_in, weights);
         if (masks.padded[t]) {
           // Sequences already over keep their state and output zeros (packed-sequence meaning);
