@@ -12,6 +12,7 @@
 #include <xtensor/xview.hpp>
 
 #include "autograd/gradcheck.hpp"
+#include "autograd/no_grad.hpp"
 #include "autograd/ops/elementwise.hpp"
 #include "autograd/ops/linalg.hpp"
 #include "autograd/ops/losses.hpp"
@@ -386,6 +387,22 @@ BOOST_AUTO_TEST_CASE(detached_state_sends_no_gradient_into_the_previous_chunk) {
   RECUR_CHECK_CLOSE(second_grads(true), fresh, 1e-6, 1e-7);
   BOOST_TEST(!test::compare(second_grads(false), fresh, 1e-4, 1e-6).empty(),
              "without detach the first chunk should receive gradient too");
+}
+
+// Inference under no_grad records no backward information but computes the same values.
+BOOST_AUTO_TEST_CASE_TEMPLATE(no_grad_inference_gives_the_same_output, Layer, RecurrentLayers) {
+  manual_seed(9);
+  Layer layer(Traits<Layer>::options(I, H, L, true));
+  layer.eval();
+  const Tensor x = random_tensor({T, B, I}, 14);
+  const IndexTensor lengths{3, 1};
+  Tape tape;
+  const Run recorded = run(layer, tape.input(x), Var(), Var(), &lengths);
+  NoGradGuard no_grad;
+  const Run inference = run(layer, tape.input(x), Var(), Var(), &lengths);
+  BOOST_TEST(!inference.output.requires_grad());
+  RECUR_CHECK_CLOSE(inference.output.value(), recorded.output.value(), 0, 0);
+  RECUR_CHECK_CLOSE(inference.h_n.value(), recorded.h_n.value(), 0, 0);
 }
 
 BOOST_AUTO_TEST_CASE(wrong_shapes_name_the_layer_and_the_shapes) {
