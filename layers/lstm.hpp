@@ -49,6 +49,7 @@ class LSTM : public detail::RecurrentBase {
   /// A layer with freshly initialised weights; throws recur::ValueError for bad options.
   explicit LSTM(const LSTMOptions& options);
   /// Runs the whole sequence; `state` (h0, c0) defaults to zeros (give both or neither).
+  /// An unbatched input [T, I] with 2-D states gives 2-D results, as in torch.nn.
   LSTMResult forward(const Var& input, const LSTMState& state = {});
   /// A padded batch: sequence b is `lengths(b)` steps long (1 to T), as PyTorch's packed
   /// sequences: its state stops at its last step, the reverse direction starts there, and its

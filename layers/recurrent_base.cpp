@@ -120,6 +120,7 @@ RecurrentOutputs RecurrentBase::run(const Var& input, const Var& h0, const Var& 
                                     const IndexTensor* lengths) {
   const RecurrentSpec& s = spec_;
   const std::string name = s.name;
+  if (input.rank() == 2) return run_unbatched(input, h0, c0, lengths);
   if (input.rank() != 3 || input.dim(2) != s.input_size || input.dim(0) == 0 || input.dim(1) == 0)
     throw ShapeError(name + ": expected input " + (s.batch_first ? "[B, T, " : "[T, B, ") +
                      std::to_string(s.input_size) + "] (T, B > 0) but got " +
@@ -210,6 +211,35 @@ RecurrentOutputs RecurrentBase::run(const Var& input, const Var& h0, const Var& 
   if (s.batch_first) result.output = transpose(result.output, 0, 1);
   result.h_n = stack(h_finals, 0);
   if (is_lstm) result.c_n = stack(c_finals, 0);
+  return result;
+}
+
+// [T, I] -> [T, 1, I] (or [1, T, I]), states [L*D, F] -> [L*D, 1, F], and the results back.
+RecurrentOutputs RecurrentBase::run_unbatched(const Var& input, const Var& h0, const Var& c0,
+                                              const IndexTensor* lengths) {
+  const RecurrentSpec& s = spec_;
+  const std::string name = s.name;
+  const std::size_t seq_len = input.dim(0);
+  if (input.dim(1) != s.input_size || seq_len == 0)
+    throw ShapeError(name + ": expected an unbatched input [T, " + std::to_string(s.input_size) +
+                     "] (T > 0) but got " + shape_str(input.shape()));
+  const auto batch_of_one = [&](const Var& state, const char* which) {
+    if (!state.defined()) return state;
+    if (state.rank() != 2)
+      throw ShapeError(name + ": an unbatched input " + shape_str(input.shape()) + " needs a 2-D " +
+                       which + " [layers * directions, features], got " + shape_str(state.shape()));
+    return reshape(state, {state.dim(0), 1, state.dim(1)});
+  };
+  const Shape batched = s.batch_first ? Shape{1, seq_len, s.input_size}
+                                      : Shape{seq_len, 1, s.input_size};
+  RecurrentOutputs result =
+      run(reshape(input, batched), batch_of_one(h0, "h0"), batch_of_one(c0, "c0"), lengths);
+  const auto drop_batch = [](const Var& v) {
+    return v.defined() ? reshape(v, {v.dim(0) * v.dim(1), v.dim(2)}) : v;
+  };
+  result.output = drop_batch(result.output);
+  result.h_n = drop_batch(result.h_n);
+  result.c_n = drop_batch(result.c_n);
   return result;
 }
 

@@ -48,6 +48,8 @@ class RecurrentBase : public Module {
 
   /// The forward pass. `h0` and `c0` may be empty (zeros); `lengths` may be null (every
   /// sequence runs all T steps). Throws recur::ShapeError or recur::ValueError naming the layer.
+  /// An unbatched input [T, I] (with 2-D states) runs as a batch of one and gives 2-D results,
+  /// as in torch.nn.
   RecurrentOutputs run(const Var& input, const Var& h0, const Var& c0,
                        const IndexTensor* lengths);
 
@@ -60,6 +62,9 @@ class RecurrentBase : public Module {
     Parameter* bias_hh = nullptr;
     Parameter* weight_hr = nullptr;
   };
+
+  RecurrentOutputs run_unbatched(const Var& input, const Var& h0, const Var& c0,
+                                 const IndexTensor* lengths);
 
   RecurrentSpec spec_;
   std::vector<DirectionParameters> parameters_;  // index: layer * directions + direction

@@ -42,6 +42,7 @@ class RNN : public detail::RecurrentBase {
   /// A layer with freshly initialised weights; throws recur::ValueError for bad options.
   explicit RNN(const RNNOptions& options);
   /// Runs the whole sequence; `h0` [num_layers * D, B, H] defaults to zeros.
+  /// An unbatched input [T, I] with 2-D states gives 2-D results, as in torch.nn.
   RNNResult forward(const Var& input, const Var& h0 = Var());
   /// A padded batch: sequence b is `lengths(b)` steps long (1 to T), as PyTorch's packed
   /// sequences: its state stops at its last step, the reverse direction starts there, and its

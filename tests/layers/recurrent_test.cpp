@@ -94,6 +94,11 @@ Tensor random_tensor(const Shape& shape, std::uint64_t seed) {
   return generator.uniform(shape, -1.0f, 1.0f);
 }
 
+Tensor reshaped(Tensor tensor, const Shape& shape) {
+  tensor.reshape(shape);
+  return tensor;
+}
+
 using RecurrentLayers = boost::mpl::list<nn::RNN, nn::LSTM, nn::GRU>;
 
 constexpr std::size_t T = 3, B = 2, I = 3, H = 4, L = 2, D = 2;
@@ -403,6 +408,27 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(no_grad_inference_gives_the_same_output, Layer, Re
   BOOST_TEST(!inference.output.requires_grad());
   RECUR_CHECK_CLOSE(inference.output.value(), recorded.output.value(), 0, 0);
   RECUR_CHECK_CLOSE(inference.h_n.value(), recorded.h_n.value(), 0, 0);
+}
+
+// As in torch.nn, an unbatched [T, I] input with [L*D, H] states is a batch of one.
+BOOST_AUTO_TEST_CASE_TEMPLATE(unbatched_input_runs_as_a_batch_of_one, Layer, RecurrentLayers) {
+  manual_seed(10);
+  Layer layer(Traits<Layer>::options(I, H, L, true));
+  const Tensor x = random_tensor({T, I}, 15), h0 = random_tensor({L * D, H}, 16);
+  const Tensor c0 = random_tensor({L * D, H}, 17);
+  Tape tape;
+  const bool lstm = Traits<Layer>::has_cell_state;
+  const Run flat_run = run(layer, tape.input(x), tape.input(h0), lstm ? tape.input(c0) : Var());
+  const Run batched = run(layer, tape.input(reshaped(x, {T, 1, I})),
+                          tape.input(reshaped(h0, {L * D, 1, H})),
+                          lstm ? tape.input(reshaped(c0, {L * D, 1, H})) : Var());
+  BOOST_TEST((shape_of(flat_run.output.value()) == Shape{T, D * H}));
+  BOOST_TEST((shape_of(flat_run.h_n.value()) == Shape{L * D, H}));
+  RECUR_CHECK_CLOSE(flat_run.output.value(), reshaped(batched.output.value(), {T, D * H}), 0, 0);
+  RECUR_CHECK_CLOSE(flat_run.h_n.value(), reshaped(batched.h_n.value(), {L * D, H}), 0, 0);
+  BOOST_CHECK_THROW(run(layer, tape.input(x), tape.input(zeros({L * D, 1, H})),
+                        lstm ? tape.input(c0) : Var()),
+                    ShapeError);
 }
 
 BOOST_AUTO_TEST_CASE(wrong_shapes_name_the_layer_and_the_shapes) {
