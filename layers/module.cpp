@@ -22,6 +22,12 @@ std::vector<Parameter*> Module::parameters() {
   return out;
 }
 
+Parameter* Module::find_parameter(const std::string& name) {
+  for (auto& [existing, parameter] : named_parameters())
+    if (existing == name) return parameter;
+  return nullptr;
+}
+
 std::size_t Module::num_parameters() {
   std::size_t count = 0;
   for (Parameter* parameter : parameters()) count += parameter->value.size();

@@ -38,6 +38,9 @@ class Module {
   std::vector<std::pair<std::string, Parameter*>> named_parameters();
   /// The parameters alone, in the order of named_parameters().
   std::vector<Parameter*> parameters();
+  /// The parameter with this dotted name (`0.weight`, `encoder.bias_ih_l0`), or nullptr when
+  /// there is none.
+  Parameter* find_parameter(const std::string& name);
   /// The direct children with their names.
   const std::vector<std::pair<std::string, Module*>>& named_children() const { return children_; }
   /// The total number of scalar parameters.
