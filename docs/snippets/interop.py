@@ -22,18 +22,22 @@ def build_model():
     return torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.Tanh(), torch.nn.Linear(8, 3))
 
 
+# [recur to torch]
 def load_npz_into(model, path):
     """recur -> PyTorch: every entry is a float32 array named like a state_dict key."""
     with np.load(path) as archive:
         state = {name: torch.from_numpy(archive[name]) for name in archive.files}
     model.load_state_dict(state)  # strict: a missing, extra or misshapen entry raises
+# [recur to torch]
 
 
+# [torch to recur]
 def save_npz_from(model, path):
     """PyTorch -> recur: the state_dict as float32 NumPy arrays under the same names."""
     arrays = {name: tensor.detach().cpu().numpy().astype(np.float32)
               for name, tensor in model.state_dict().items()}
     np.savez(path, **arrays)
+# [torch to recur]
 
 
 def main(recur_path, torch_path, check_path=None):
