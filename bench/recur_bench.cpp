@@ -1,0 +1,283 @@
+// Times one training step of a recurrent layer + linear head + cross-entropy + Adam (or, with
+// --infer, the forward pass alone under NoGradGuard), float32, and prints one JSON line.
+// bench/torch_reference.py does the same in PyTorch; bench/compare runs both.
+//
+//   ./build/bench/recur_bench --cell lstm --batch 32 --seq 64 --input 64 --hidden 256 \
+//       --layers 1 --threads 1 --steps 50 --warmup 5 [--infer] [--classes 32]
+//
+// Besides median_ms / min_ms / peak_rss_mb it prints allocs_per_step (heap allocations per
+// timed step, counted by alloc_counter.cpp) and gemm_ms: the time OpenBLAS takes for the GEMMs
+// of the same shapes alone, so gemm_fraction = gemm_ms / median_ms is how close the step comes
+// to the machine's GEMM throughput.
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "alloc_counter.hpp"
+#include "recur/recur.hpp"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Options {
+  std::string cell = "lstm";
+  std::size_t batch = 32, seq = 64, input = 64, hidden = 256, layers = 1, classes = 32;
+  int threads = 1, steps = 20, warmup = 3;
+  bool infer = false;
+};
+
+[[noreturn]] void usage(const char* problem) {
+  std::fprintf(stderr,
+               "recur_bench: %s\nusage: recur_bench --cell lstm|gru|rnn --batch B --seq T "
+               "--input I --hidden H --layers L --threads N --steps S --warmup W [--infer] "
+               "[--classes C]\n",
+               problem);
+  std::exit(2);
+}
+
+Options parse(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    const std::string flag = argv[i];
+    if (flag == "--infer") {
+      o.infer = true;
+      continue;
+    }
+    if (i + 1 >= argc) usage(("missing value after " + flag).c_str());
+    const char* value = argv[++i];
+    const auto number = [&] {
+      char* end = nullptr;
+      const long v = std::strtol(value, &end, 10);
+      if (*end != '\0' || v <= 0) usage((flag + " needs a positive integer").c_str());
+      return static_cast<std::size_t>(v);
+    };
+    if (flag == "--cell") o.cell = value;
+    else if (flag == "--batch") o.batch = number();
+    else if (flag == "--seq") o.seq = number();
+    else if (flag == "--input") o.input = number();
+    else if (flag == "--hidden") o.hidden = number();
+    else if (flag == "--layers") o.layers = number();
+    else if (flag == "--classes") o.classes = number();
+    else if (flag == "--threads") o.threads = static_cast<int>(number());
+    else if (flag == "--steps") o.steps = static_cast<int>(number());
+    else if (flag == "--warmup") o.warmup = static_cast<int>(number());
+    else usage(("unknown option " + flag).c_str());
+  }
+  if (o.cell != "lstm" && o.cell != "gru" && o.cell != "rnn") usage("--cell must be lstm, gru or rnn");
+  return o;
+}
+
+// The recurrent layer behind one interface: output [T, B, H] of input [T, B, I].
+struct Recurrent {
+  virtual ~Recurrent() = default;
+  virtual recur::Var run(const recur::Var& x) = 0;
+  virtual recur::nn::Module& module() = 0;
+};
+
+template <class Layer, class LayerOptions>
+struct RecurrentOf : Recurrent {
+  explicit RecurrentOf(const LayerOptions& options) : layer(options) {}
+  recur::Var run(const recur::Var& x) override { return layer(x).output; }
+  recur::nn::Module& module() override { return layer; }
+  Layer layer;
+};
+
+std::unique_ptr<Recurrent> make_layer(const Options& o) {
+  if (o.cell == "lstm")
+    return std::make_unique<RecurrentOf<recur::nn::LSTM, recur::nn::LSTMOptions>>(
+        recur::nn::LSTMOptions{.input_size = o.input, .hidden_size = o.hidden, .num_layers = o.layers});
+  if (o.cell == "gru")
+    return std::make_unique<RecurrentOf<recur::nn::GRU, recur::nn::GRUOptions>>(
+        recur::nn::GRUOptions{.input_size = o.input, .hidden_size = o.hidden, .num_layers = o.layers});
+  return std::make_unique<RecurrentOf<recur::nn::RNN, recur::nn::RNNOptions>>(
+      recur::nn::RNNOptions{.input_size = o.input, .hidden_size = o.hidden, .num_layers = o.layers});
+}
+
+// torch.optim.Adam's update (lr 1e-3, betas 0.9/0.999, eps 1e-8, no weight decay), with its
+// moment buffers allocated once.
+class Adam {
+ public:
+  explicit Adam(std::vector<recur::Parameter*> parameters) : parameters_(std::move(parameters)) {
+    for (recur::Parameter* p : parameters_) {
+      m_.push_back(recur::Tensor(xt::zeros_like(p->value)));
+      v_.push_back(recur::Tensor(xt::zeros_like(p->value)));
+    }
+  }
+  void step() {
+    ++t_;
+    const float lr = 1e-3f, b1 = 0.9f, b2 = 0.999f, eps = 1e-8f;
+    const float correction1 = 1.0f - std::pow(b1, static_cast<float>(t_));
+    const float correction2 = 1.0f - std::pow(b2, static_cast<float>(t_));
+    const float step_size = lr / correction1, root2 = std::sqrt(correction2);
+    for (std::size_t k = 0; k < parameters_.size(); ++k) {
+      float* w = parameters_[k]->value.data();
+      const float* g = parameters_[k]->grad.data();
+      float* m = m_[k].data();
+      float* v = v_[k].data();
+      const std::size_t n = parameters_[k]->value.size();
+      for (std::size_t i = 0; i < n; ++i) {
+        m[i] = b1 * m[i] + (1.0f - b1) * g[i];
+        v[i] = b2 * v[i] + (1.0f - b2) * g[i] * g[i];
+        w[i] -= step_size * m[i] / (std::sqrt(v[i]) / root2 + eps);
+      }
+      parameters_[k]->bump_version();
+    }
+  }
+  void zero_grad() {
+    for (recur::Parameter* p : parameters_) p->zero_grad();
+  }
+
+ private:
+  std::vector<recur::Parameter*> parameters_;
+  std::vector<recur::Tensor> m_, v_;
+  long t_ = 0;
+};
+
+// One GEMM of the step: C [m, n] = op(A) op(B), k the inner size.
+struct GemmShape {
+  std::size_t m, n, k;
+  bool transpose_a, transpose_b;
+  int repeat;
+};
+
+// The GEMMs a training step (or inference) of this configuration needs at the least: the input
+// projection of all steps at once, T recurrent products, the head, and in training their
+// backward products, with the weight gradients as one GEMM over all T*B rows.
+std::vector<GemmShape> step_gemms(const Options& o) {
+  const std::size_t gates = (o.cell == "lstm" ? 4 : o.cell == "gru" ? 3 : 1) * o.hidden;
+  const std::size_t rows = o.seq * o.batch, h = o.hidden;
+  const int t = static_cast<int>(o.seq);
+  std::vector<GemmShape> gemms;
+  for (std::size_t layer = 0; layer < o.layers; ++layer) {
+    const std::size_t in = layer == 0 ? o.input : h;
+    gemms.push_back({rows, gates, in, false, true, 1});    // X W_ih^T
+    gemms.push_back({o.batch, gates, h, false, true, t});  // h_{t-1} W_hh^T
+    if (!o.infer) {
+      gemms.push_back({gates, in, rows, true, false, 1});    // dW_ih = dG^T X
+      if (layer > 0) gemms.push_back({rows, in, gates, false, false, 1});  // dX = dG W_ih
+      gemms.push_back({o.batch, h, gates, false, false, t});  // dh_{t-1} = dG_t W_hh
+      gemms.push_back({gates, h, rows, true, false, 1});      // dW_hh = dG^T H
+    }
+  }
+  gemms.push_back({rows, o.classes, h, false, true, 1});  // logits = H W^T
+  if (!o.infer) {
+    gemms.push_back({o.classes, h, rows, true, false, 1});  // dW = dY^T H
+    gemms.push_back({rows, h, o.classes, false, false, 1}); // dH = dY W
+  }
+  return gemms;
+}
+
+double gemm_flops(const std::vector<GemmShape>& gemms) {
+  double flops = 0;
+  for (const GemmShape& g : gemms) flops += 2.0 * g.m * g.n * g.k * g.repeat;
+  return flops;
+}
+
+// Median time of running just these GEMMs with OpenBLAS, in ms.
+double time_gemms(const std::vector<GemmShape>& gemms, int steps) {
+  std::vector<std::vector<float>> a, b, c;
+  recur::Generator gen(3);
+  for (const GemmShape& g : gemms) {
+    const recur::Tensor ta = gen.uniform({g.m * g.k}, -1.0f, 1.0f);
+    const recur::Tensor tb = gen.uniform({g.k * g.n}, -1.0f, 1.0f);
+    a.emplace_back(ta.begin(), ta.end());
+    b.emplace_back(tb.begin(), tb.end());
+    c.emplace_back(g.m * g.n, 0.0f);
+  }
+  std::vector<double> times;
+  for (int s = 0; s < steps + 2; ++s) {
+    const auto start = Clock::now();
+    for (std::size_t i = 0; i < gemms.size(); ++i) {
+      const GemmShape& g = gemms[i];
+      for (int r = 0; r < g.repeat; ++r)
+        recur::gemm_raw(a[i].data(), g.transpose_a, b[i].data(), g.transpose_b, c[i].data(), g.m,
+                        g.n, g.k, 1.0f, 0.0f);
+    }
+    if (s >= 2) times.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
+  }
+  std::sort(times.begin(), times.end());
+  return times[times.size() / 2];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const Options o = parse(argc, argv);
+  recur::set_num_threads(o.threads);
+  recur::default_generator().seed(0);
+
+  std::unique_ptr<Recurrent> rnn = make_layer(o);
+  recur::Parameter head_weight(recur::default_generator().uniform({o.classes, o.hidden}, -0.06f, 0.06f));
+  recur::Parameter head_bias(recur::zeros({o.classes}));
+  std::vector<recur::Parameter*> parameters = rnn->module().parameters();
+  parameters.push_back(&head_weight);
+  parameters.push_back(&head_bias);
+  Adam adam(parameters);
+
+  const recur::Tensor x = recur::default_generator().uniform({o.seq, o.batch, o.input}, -1.0f, 1.0f);
+  recur::IndexTensor targets(recur::Shape{o.seq * o.batch});
+  for (std::size_t i = 0; i < targets.size(); ++i)
+    targets.data()[i] = static_cast<std::int64_t>(recur::default_generator().next_u64() % o.classes);
+
+  recur::Tape tape;
+  float last_loss = 0.0f;
+  const auto step = [&] {
+    tape.clear();
+    if (o.infer) {
+      recur::NoGradGuard no_grad;
+      const recur::Var out = rnn->run(tape.input(x));
+      const recur::Var logits = recur::linear(recur::reshape(out, {o.seq * o.batch, o.hidden}),
+                                              tape.parameter(head_weight), tape.parameter(head_bias));
+      last_loss = logits.value().data()[0];
+      return;
+    }
+    adam.zero_grad();
+    const recur::Var out = rnn->run(tape.input(x));
+    const recur::Var logits = recur::linear(recur::reshape(out, {o.seq * o.batch, o.hidden}),
+                                            tape.parameter(head_weight), tape.parameter(head_bias));
+    const recur::Var loss = recur::cross_entropy(logits, targets);
+    tape.backward(loss);
+    adam.step();
+    last_loss = loss.value().data()[0];
+  };
+
+  if (o.infer) rnn->module().eval();
+  for (int i = 0; i < o.warmup; ++i) step();
+  std::vector<double> times;
+  const std::uint64_t allocations_before = recur_bench::allocation_count();
+  for (int i = 0; i < o.steps; ++i) {
+    const auto start = Clock::now();
+    step();
+    times.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
+  }
+  const std::uint64_t allocations = recur_bench::allocation_count() - allocations_before;
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  const double peak_rss_mb = static_cast<double>(usage.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB
+
+  std::sort(times.begin(), times.end());
+  const double median = times[times.size() / 2], minimum = times.front();
+  const std::vector<GemmShape> gemms = step_gemms(o);
+  const double gemm_ms = time_gemms(gemms, std::max(3, std::min(o.steps, 10)));
+  const double flops = gemm_flops(gemms);
+  std::printf(
+      "{\"impl\": \"recur\", \"cell\": \"%s\", \"mode\": \"%s\", \"batch\": %zu, \"seq\": %zu, "
+      "\"input\": %zu, \"hidden\": %zu, \"layers\": %zu, \"classes\": %zu, \"threads\": %d, "
+      "\"steps\": %d, \"median_ms\": %.4f, \"min_ms\": %.4f, \"peak_rss_mb\": %.1f, "
+      "\"allocs_per_step\": %.2f, \"gemm_ms\": %.4f, \"gemm_fraction\": %.3f, "
+      "\"step_gflops\": %.2f, \"gemm_gflops\": %.2f, \"loss\": %.6f}\n",
+      o.cell.c_str(), o.infer ? "infer" : "train", o.batch, o.seq, o.input, o.hidden, o.layers,
+      o.classes, o.threads, o.steps, median, minimum, peak_rss_mb,
+      static_cast<double>(allocations) / o.steps, gemm_ms, gemm_ms / median,
+      flops / median / 1e6, flops / gemm_ms / 1e6, last_loss);
+  return 0;
+}
