@@ -5,6 +5,7 @@
 // backward walk is backpropagation through time; nothing here has a backward of its own.
 #include "layers/recurrent_base.hpp"
 
+#include <algorithm>
 #include <string>
 
 #include "autograd/ops/elementwise.hpp"
@@ -15,6 +16,7 @@
 #include "core/error.hpp"
 #include "core/random.hpp"
 #include "layers/cell_steps.hpp"
+#include "layers/fused_sequence.hpp"
 
 namespace recur::nn::detail {
 namespace {
@@ -135,6 +137,7 @@ RecurrentOutputs RecurrentBase::run(const Var& input, const Var& h0, const Var& 
   const StepMasks masks = step_masks(name, lengths, seq_len, batch);
   const bool is_lstm = s.kind == CellKind::lstm;
   const bool drop_recurrent = is_training() && s.recurrent_dropout > 0.0f;
+  const bool any_padded = std::find(masks.padded.begin(), masks.padded.end(), true) != masks.padded.end();
   Tape& tape = input.tape();
 
   // x: [T*B, F], time-major, so step t is rows [t*B, (t+1)*B).
@@ -176,6 +179,27 @@ RecurrentOutputs RecurrentBase::run(const Var& input, const Var& h0, const Var& 
         }
       };
       if (!state.h.defined() && s.kind == CellKind::gru) materialise_zero_state();
+      // The fast path: the whole direction as one node (fused_sequence.hpp) when no step needs
+      // a mask, a recurrent-dropout mask or a projection.
+      if (!p.weight_hr && !drop_recurrent && !any_padded) {
+        if (!state.h.defined()) {
+          if (!zero_h.defined()) zero_h = tape.input(zeros({batch, out}));
+          state.h = zero_h;
+        }
+        if (is_lstm && !state.c.defined()) {
+          if (!zero_c.defined()) zero_c = tape.input(zeros({batch, hidden}));
+          state.c = zero_c;
+        }
+        const Var sequence = fused_sequence(s.kind, {gates_x, state.h, state.c, weights.weight_hh,
+                                                     weights.bias_hh}, seq_len, direction == 1);
+        const std::size_t rows = seq_len * batch;
+        const Var hs = is_lstm ? slice(sequence, 0, 0, rows) : sequence;  // [T*B, H]
+        const std::size_t last = direction == 0 ? seq_len - 1 : 0;     // the last step processed
+        h_finals[k] = slice(hs, 0, last * batch, (last + 1) * batch);
+        if (is_lstm) c_finals[k] = slice(sequence, 0, rows, rows + batch);
+        direction_outputs.push_back(hs);
+        continue;
+      }
       const Tensor drop_mask =
           drop_recurrent ? recurrent_dropout_mask(batch, out, s.recurrent_dropout) : Tensor();
 

@@ -1,0 +1,151 @@
+// The fused sequence node (layers/fused_sequence.hpp) against the composite cell_step() ops it
+// replaces: same values, same gradients for every input, for each cell kind and direction; plus
+// a finite-difference gradcheck of the fused node itself.
+#include <boost/test/unit_test.hpp>
+
+#include <span>
+#include <string>
+#include <vector>
+
+#include "autograd/gradcheck.hpp"
+#include "autograd/no_grad.hpp"
+#include "autograd/ops/elementwise.hpp"
+#include "autograd/ops/reductions.hpp"
+#include "autograd/ops/shape_ops.hpp"
+#include "autograd/tape.hpp"
+#include "core/error.hpp"
+#include "core/random.hpp"
+#include "layers/cell_steps.hpp"
+#include "layers/fused_sequence.hpp"
+#include "support/check.hpp"
+
+namespace {
+
+using recur::Tensor;
+using recur::Var;
+using recur::nn::detail::CellKind;
+
+const CellKind kinds[] = {CellKind::rnn_tanh, CellKind::rnn_relu, CellKind::lstm, CellKind::gru};
+
+std::string name_of(CellKind kind) {
+  switch (kind) {
+    case CellKind::rnn_tanh: return "rnn_tanh";
+    case CellKind::rnn_relu: return "rnn_relu";
+    case CellKind::lstm: return "lstm";
+    case CellKind::gru: return "gru";
+  }
+  return "?";
+}
+
+// The same computation step by step with the composite ops, laid out like fused_sequence's
+// result: [T*B, H], plus the final c rows for the LSTM.
+Var composite(CellKind kind, std::span<const Var> in, std::size_t T, bool reverse) {
+  const std::size_t B = in[1].dim(0);
+  const bool is_lstm = kind == CellKind::lstm, is_gru = kind == CellKind::gru;
+  recur::nn::detail::StepState state{in[1], is_lstm ? in[3] : Var()};
+  const recur::nn::detail::StepWeights weights{in[2], is_gru ? in[3] : Var(), Var()};
+  std::vector<Var> outputs(T);
+  for (std::size_t n = 0; n < T; ++n) {
+    const std::size_t t = reverse ? T - 1 - n : n;
+    const Var gates = recur::slice(in[0], 0, t * B, (t + 1) * B);
+    state = recur::nn::detail::cell_step(kind, gates, state, state.h, weights);
+    outputs[t] = state.h;
+  }
+  Var hs = recur::concat(outputs, 0);
+  return is_lstm ? recur::concat({hs, state.c}, 0) : hs;
+}
+
+Var fused(CellKind kind, std::span<const Var> in, std::size_t T, bool reverse) {
+  const bool is_lstm = kind == CellKind::lstm, is_gru = kind == CellKind::gru;
+  return recur::nn::detail::fused_sequence(
+      kind, {in[0], in[1], is_lstm ? in[3] : Var(), in[2], is_gru ? in[3] : Var()}, T, reverse);
+}
+
+// gates_x [T*B, G], h0 [B, H], weight_hh [G, H], then c0 [B, H] (LSTM) or bias_hh [G] (GRU).
+std::vector<Tensor> random_inputs(CellKind kind, std::size_t T, std::size_t B, std::size_t H,
+                                  std::uint64_t seed) {
+  recur::Generator gen(seed);
+  const std::size_t G = recur::nn::detail::gate_count(kind) * H;
+  std::vector<Tensor> inputs{gen.uniform({T * B, G}, -1.0f, 1.0f), gen.uniform({B, H}, -1.0f, 1.0f),
+                             gen.uniform({G, H}, -0.6f, 0.6f)};
+  if (kind == CellKind::lstm) inputs.push_back(gen.uniform({B, H}, -1.0f, 1.0f));
+  if (kind == CellKind::gru) inputs.push_back(gen.uniform({G}, -0.5f, 0.5f));
+  return inputs;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(fused_sequence_suite)
+
+BOOST_AUTO_TEST_CASE(fused_sequence_matches_the_composite_ops_in_values_and_gradients) {
+  const std::size_t T = 7, B = 3, H = 5;
+  for (CellKind kind : kinds) {
+    for (bool reverse : {false, true}) {
+      BOOST_TEST_CONTEXT(name_of(kind) << (reverse ? " reverse" : " forward")) {
+        const std::vector<Tensor> values = random_inputs(kind, T, B, H, 7);
+        std::vector<Tensor> results, grads;
+        for (bool use_fused : {false, true}) {
+          recur::Tape tape;
+          std::vector<Var> in;
+          for (const Tensor& v : values) in.push_back(tape.input(v, true));
+          const Var out = use_fused ? fused(kind, in, T, reverse) : composite(kind, in, T, reverse);
+          // A random projection, so every output row's gradient differs.
+          const Var weights = tape.input(recur::Generator(11).uniform(
+              {out.dim(0), out.dim(1)}, -1.0f, 1.0f));
+          tape.backward(recur::sum(recur::mul(out, weights)));
+          results.push_back(out.value());
+          for (const Var& v : in) grads.push_back(v.grad());
+        }
+        RECUR_CHECK_CLOSE(results[1], results[0], 1e-5, 1e-6);
+        const std::size_t count = values.size();
+        for (std::size_t i = 0; i < count; ++i)
+          BOOST_TEST_CONTEXT("gradient of input " << i) {
+            RECUR_CHECK_CLOSE(grads[count + i], grads[i], 1e-4, 1e-5);
+          }
+      }
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(fused_sequence_passes_gradcheck) {
+  const std::size_t T = 4, B = 2, H = 3;
+  for (CellKind kind : kinds) {
+    for (bool reverse : {false, true}) {
+      BOOST_TEST_CONTEXT(name_of(kind) << (reverse ? " reverse" : " forward")) {
+        std::vector<Tensor> values = random_inputs(kind, T, B, H, 5);
+        // relu's kink: keep pre-activations away from 0 by more than the step.
+        if (kind == CellKind::rnn_relu)
+          for (float& v : values[0]) v = v < 0 ? v - 0.5f : v + 0.5f;
+        const auto result = recur::gradcheck(
+            [&](std::span<const Var> in) { return fused(kind, in, T, reverse); }, values);
+        BOOST_TEST(result.ok, result.report);
+      }
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(fused_sequence_under_no_grad_gives_the_same_values) {
+  const std::size_t T = 6, B = 2, H = 4;
+  for (CellKind kind : kinds) {
+    BOOST_TEST_CONTEXT(name_of(kind)) {
+      const std::vector<Tensor> values = random_inputs(kind, T, B, H, 9);
+      recur::Tape tape;
+      std::vector<Var> in;
+      for (const Tensor& v : values) in.push_back(tape.input(v, true));
+      const Tensor with_grad = fused(kind, in, T, false).value();
+      recur::NoGradGuard no_grad;
+      RECUR_CHECK_CLOSE(Tensor(fused(kind, in, T, false).value()), with_grad, 1e-6, 1e-7);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(fused_sequence_rejects_gates_of_the_wrong_width) {
+  recur::Tape tape;
+  const Var gates = tape.input(recur::zeros({6, 7}));  // LSTM with H = 2 needs G = 8
+  const Var h0 = tape.input(recur::zeros({2, 2}));
+  const Var w = tape.input(recur::zeros({8, 2}));
+  BOOST_CHECK_THROW(recur::nn::detail::fused_sequence(CellKind::lstm, {gates, h0, h0, w, Var()}, 3, false),
+                    recur::ShapeError);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
