@@ -1,0 +1,105 @@
+#include "optim/adam.hpp"
+
+#include <cmath>
+
+#include "core/error.hpp"
+
+namespace recur::optim {
+namespace {
+
+constexpr std::size_t kExpAvg = 0, kExpAvgSq = 1, kMaxExpAvgSq = 2;
+
+template <class Options>
+void check_options(const char* name, const Options& options) {
+  const auto fail = [&](const char* what, double value) {
+    throw ValueError(std::string(name) + ": invalid " + what + " " + std::to_string(value));
+  };
+  if (!(options.lr >= 0)) fail("learning rate", options.lr);
+  if (!(options.eps >= 0)) fail("eps", options.eps);
+  if (!(options.betas[0] >= 0 && options.betas[0] < 1)) fail("beta parameter at index 0", options.betas[0]);
+  if (!(options.betas[1] >= 0 && options.betas[1] < 1)) fail("beta parameter at index 1", options.betas[1]);
+  if (!(options.weight_decay >= 0)) fail("weight_decay", options.weight_decay);
+}
+
+// The moment updates and the step shared by Adam and AdamW, for one parameter whose step
+// count was already incremented; `grad` is the (possibly weight-decayed) gradient.
+template <class Options>
+void adam_update(Tensor& value, const Tensor& grad, Tensor& exp_avg, Tensor& exp_avg_sq,
+                 Tensor* max_exp_avg_sq, std::int64_t step, const Options& options) {
+  const double beta1 = options.betas[0], beta2 = options.betas[1];
+  xt::noalias(exp_avg) = static_cast<float>(beta1) * exp_avg + static_cast<float>(1 - beta1) * grad;
+  xt::noalias(exp_avg_sq) =
+      static_cast<float>(beta2) * exp_avg_sq + static_cast<float>(1 - beta2) * grad * grad;
+  // Bias corrections in double, as PyTorch computes them on Python floats.
+  const double bias_correction1 = 1 - std::pow(beta1, static_cast<double>(step));
+  const double bias_correction2 = 1 - std::pow(beta2, static_cast<double>(step));
+  const auto step_size = static_cast<float>(options.lr / bias_correction1);
+  const auto bias_correction2_sqrt = static_cast<float>(std::sqrt(bias_correction2));
+  const auto eps = static_cast<float>(options.eps);
+  const Tensor* second = &exp_avg_sq;
+  if (max_exp_avg_sq) {
+    xt::noalias(*max_exp_avg_sq) = xt::maximum(*max_exp_avg_sq, exp_avg_sq);
+    second = max_exp_avg_sq;
+  }
+  xt::noalias(value) = value - step_size * exp_avg / (xt::sqrt(*second) / bias_correction2_sqrt + eps);
+}
+
+}  // namespace
+
+Adam::Adam(const std::vector<Parameter*>& params, const AdamOptions& options)
+    : Adam(std::vector<ParamGroup>{{.params = params}}, options) {}
+
+Adam::Adam(const std::vector<ParamGroup>& groups, const AdamOptions& options)
+    : OptimizerWithOptions("Adam", groups, options) {
+  for (std::size_t group = 0; group < num_groups(); ++group) check_options("Adam", this->options(group));
+}
+
+std::array<bool, 3> Adam::buffers_used(std::size_t group) const {
+  return {true, true, options(group).amsgrad};
+}
+
+void Adam::step() {
+  for (std::size_t index = 0; index < parameters().size(); ++index) check_grad(index);
+  for (std::size_t index = 0; index < parameters().size(); ++index) {
+    Parameter& parameter = *parameters()[index];
+    if (!parameter.requires_grad) continue;
+    const AdamOptions& options = this->options(group_of(index));
+    ParameterState& state = this->state(index);
+    ++state.step;
+    const Tensor& grad = decayed_grad(index, static_cast<float>(options.weight_decay));
+    adam_update(parameter.value, grad, buffer(index, kExpAvg), buffer(index, kExpAvgSq),
+                options.amsgrad ? &buffer(index, kMaxExpAvgSq) : nullptr, state.step, options);
+    parameter.bump_version();
+  }
+}
+
+AdamW::AdamW(const std::vector<Parameter*>& params, const AdamWOptions& options)
+    : AdamW(std::vector<ParamGroup>{{.params = params}}, options) {}
+
+AdamW::AdamW(const std::vector<ParamGroup>& groups, const AdamWOptions& options)
+    : OptimizerWithOptions("AdamW", groups, options) {
+  for (std::size_t group = 0; group < num_groups(); ++group) check_options("AdamW", this->options(group));
+}
+
+std::array<bool, 3> AdamW::buffers_used(std::size_t group) const {
+  return {true, true, options(group).amsgrad};
+}
+
+void AdamW::step() {
+  for (std::size_t index = 0; index < parameters().size(); ++index) check_grad(index);
+  for (std::size_t index = 0; index < parameters().size(); ++index) {
+    Parameter& parameter = *parameters()[index];
+    if (!parameter.requires_grad) continue;
+    const AdamWOptions& options = this->options(group_of(index));
+    ParameterState& state = this->state(index);
+    ++state.step;
+    // Decoupled weight decay: shrink the weights, then step with the plain gradient.
+    const auto decay = static_cast<float>(1 - options.lr * options.weight_decay);
+    xt::noalias(parameter.value) = parameter.value * decay;
+    adam_update(parameter.value, parameter.grad, buffer(index, kExpAvg), buffer(index, kExpAvgSq),
+                options.amsgrad ? &buffer(index, kMaxExpAvgSq) : nullptr, state.step, options);
+    parameter.bump_version();
+  }
+}
+
+}  // namespace recur::optim
