@@ -22,9 +22,9 @@ void check_options(const AdagradOptions& options) {
 }  // namespace
 
 Adagrad::Adagrad(const std::vector<Parameter*>& params, const AdagradOptions& options)
-    : Adagrad(std::vector<ParamGroup>{{.params = params}}, options) {}
+    : Adagrad({{.params = params}}, options) {}
 
-Adagrad::Adagrad(const std::vector<ParamGroup>& groups, const AdagradOptions& options)
+Adagrad::Adagrad(std::span<const ParamGroup> groups, const AdagradOptions& options)
     : OptimizerWithOptions("Adagrad", groups, options) {
   for (std::size_t group = 0; group < num_groups(); ++group) check_options(this->options(group));
 }

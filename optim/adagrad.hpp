@@ -26,7 +26,10 @@ class Adagrad : public OptimizerWithOptions<AdagradOptions> {
   /// Adagrad over one group of parameters. Throws recur::ValueError for invalid options.
   Adagrad(const std::vector<Parameter*>& params, const AdagradOptions& options = {});
   /// Adagrad over several groups, `options` being the defaults each group may override.
-  Adagrad(const std::vector<ParamGroup>& groups, const AdagradOptions& options = {});
+  Adagrad(std::span<const ParamGroup> groups, const AdagradOptions& options = {});
+  /// @copydoc Adagrad(std::span<const ParamGroup>, const AdagradOptions&)
+  Adagrad(std::initializer_list<ParamGroup> groups, const AdagradOptions& options = {})
+      : Adagrad(std::span<const ParamGroup>(groups.begin(), groups.size()), options) {}
 
   void step() override;
   std::array<const char*, 3> buffer_names() const override { return {"sum", "", ""}; }

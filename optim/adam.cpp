@@ -47,9 +47,9 @@ void adam_update(Tensor& value, const Tensor& grad, Tensor& exp_avg, Tensor& exp
 }  // namespace
 
 Adam::Adam(const std::vector<Parameter*>& params, const AdamOptions& options)
-    : Adam(std::vector<ParamGroup>{{.params = params}}, options) {}
+    : Adam({{.params = params}}, options) {}
 
-Adam::Adam(const std::vector<ParamGroup>& groups, const AdamOptions& options)
+Adam::Adam(std::span<const ParamGroup> groups, const AdamOptions& options)
     : OptimizerWithOptions("Adam", groups, options) {
   for (std::size_t group = 0; group < num_groups(); ++group) check_options("Adam", this->options(group));
 }
@@ -74,9 +74,9 @@ void Adam::step() {
 }
 
 AdamW::AdamW(const std::vector<Parameter*>& params, const AdamWOptions& options)
-    : AdamW(std::vector<ParamGroup>{{.params = params}}, options) {}
+    : AdamW({{.params = params}}, options) {}
 
-AdamW::AdamW(const std::vector<ParamGroup>& groups, const AdamWOptions& options)
+AdamW::AdamW(std::span<const ParamGroup> groups, const AdamWOptions& options)
     : OptimizerWithOptions("AdamW", groups, options) {
   for (std::size_t group = 0; group < num_groups(); ++group) check_options("AdamW", this->options(group));
 }

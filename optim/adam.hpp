@@ -35,7 +35,10 @@ class Adam : public OptimizerWithOptions<AdamOptions> {
   /// Adam over one group of parameters. Throws recur::ValueError for invalid options.
   Adam(const std::vector<Parameter*>& params, const AdamOptions& options = {});
   /// Adam over several groups, `options` being the defaults each group may override.
-  Adam(const std::vector<ParamGroup>& groups, const AdamOptions& options = {});
+  Adam(std::span<const ParamGroup> groups, const AdamOptions& options = {});
+  /// @copydoc Adam(std::span<const ParamGroup>, const AdamOptions&)
+  Adam(std::initializer_list<ParamGroup> groups, const AdamOptions& options = {})
+      : Adam(std::span<const ParamGroup>(groups.begin(), groups.size()), options) {}
 
   void step() override;
   std::array<const char*, 3> buffer_names() const override {
@@ -54,7 +57,10 @@ class AdamW : public OptimizerWithOptions<AdamWOptions> {
   /// AdamW over one group of parameters. Throws recur::ValueError for invalid options.
   AdamW(const std::vector<Parameter*>& params, const AdamWOptions& options = {});
   /// AdamW over several groups, `options` being the defaults each group may override.
-  AdamW(const std::vector<ParamGroup>& groups, const AdamWOptions& options = {});
+  AdamW(std::span<const ParamGroup> groups, const AdamWOptions& options = {});
+  /// @copydoc AdamW(std::span<const ParamGroup>, const AdamWOptions&)
+  AdamW(std::initializer_list<ParamGroup> groups, const AdamWOptions& options = {})
+      : AdamW(std::span<const ParamGroup>(groups.begin(), groups.size()), options) {}
 
   void step() override;
   std::array<const char*, 3> buffer_names() const override {

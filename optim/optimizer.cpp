@@ -7,7 +7,7 @@
 
 namespace recur::optim {
 
-Optimizer::Optimizer(std::string name, const std::vector<ParamGroup>& groups)
+Optimizer::Optimizer(std::string name, std::span<const ParamGroup> groups)
     : name_(std::move(name)) {
   if (groups.empty()) throw ValueError(name_ + ": got no parameter groups");
   std::unordered_set<const Parameter*> seen;

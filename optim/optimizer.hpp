@@ -4,7 +4,9 @@
 
 #include <array>
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -85,7 +87,7 @@ class Optimizer {
 
  protected:
   /// Checks the groups (non-empty, no null or repeated parameter) and sets up empty states.
-  Optimizer(std::string name, const std::vector<ParamGroup>& groups);
+  Optimizer(std::string name, std::span<const ParamGroup> groups);
 
   /// Checks that parameter `index`'s gradient has its value's shape (before any update).
   void check_grad(std::size_t index) const;
@@ -117,7 +119,7 @@ class OptimizerWithOptions : public Optimizer {
   using Optimizer::set_lr;
 
  protected:
-  OptimizerWithOptions(std::string name, const std::vector<ParamGroup>& groups,
+  OptimizerWithOptions(std::string name, std::span<const ParamGroup> groups,
                        const Options& defaults)
       : Optimizer(std::move(name), groups) {
     for (const ParamGroup& group : groups) {

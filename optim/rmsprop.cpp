@@ -21,9 +21,9 @@ void check_options(const RMSpropOptions& options) {
 }  // namespace
 
 RMSprop::RMSprop(const std::vector<Parameter*>& params, const RMSpropOptions& options)
-    : RMSprop(std::vector<ParamGroup>{{.params = params}}, options) {}
+    : RMSprop({{.params = params}}, options) {}
 
-RMSprop::RMSprop(const std::vector<ParamGroup>& groups, const RMSpropOptions& options)
+RMSprop::RMSprop(std::span<const ParamGroup> groups, const RMSpropOptions& options)
     : OptimizerWithOptions("RMSprop", groups, options) {
   for (std::size_t group = 0; group < num_groups(); ++group) check_options(this->options(group));
 }

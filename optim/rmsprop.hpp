@@ -28,7 +28,10 @@ class RMSprop : public OptimizerWithOptions<RMSpropOptions> {
   /// RMSprop over one group of parameters. Throws recur::ValueError for invalid options.
   RMSprop(const std::vector<Parameter*>& params, const RMSpropOptions& options = {});
   /// RMSprop over several groups, `options` being the defaults each group may override.
-  RMSprop(const std::vector<ParamGroup>& groups, const RMSpropOptions& options = {});
+  RMSprop(std::span<const ParamGroup> groups, const RMSpropOptions& options = {});
+  /// @copydoc RMSprop(std::span<const ParamGroup>, const RMSpropOptions&)
+  RMSprop(std::initializer_list<ParamGroup> groups, const RMSpropOptions& options = {})
+      : RMSprop(std::span<const ParamGroup>(groups.begin(), groups.size()), options) {}
 
   void step() override;
   std::array<const char*, 3> buffer_names() const override {

@@ -23,9 +23,9 @@ void check_options(const SGDOptions& options) {
 }  // namespace
 
 SGD::SGD(const std::vector<Parameter*>& params, const SGDOptions& options)
-    : SGD(std::vector<ParamGroup>{{.params = params}}, options) {}
+    : SGD({{.params = params}}, options) {}
 
-SGD::SGD(const std::vector<ParamGroup>& groups, const SGDOptions& options)
+SGD::SGD(std::span<const ParamGroup> groups, const SGDOptions& options)
     : OptimizerWithOptions("SGD", groups, options) {
   for (std::size_t group = 0; group < num_groups(); ++group) check_options(this->options(group));
 }

@@ -30,7 +30,10 @@ class SGD : public OptimizerWithOptions<SGDOptions> {
   /// SGD over one group of parameters. Throws recur::ValueError for invalid options.
   SGD(const std::vector<Parameter*>& params, const SGDOptions& options = {});
   /// SGD over several groups, `options` being the defaults each group may override.
-  SGD(const std::vector<ParamGroup>& groups, const SGDOptions& options = {});
+  SGD(std::span<const ParamGroup> groups, const SGDOptions& options = {});
+  /// @copydoc SGD(std::span<const ParamGroup>, const SGDOptions&)
+  SGD(std::initializer_list<ParamGroup> groups, const SGDOptions& options = {})
+      : SGD(std::span<const ParamGroup>(groups.begin(), groups.size()), options) {}
 
   void step() override;
   std::array<const char*, 3> buffer_names() const override { return {"momentum_buffer", "", ""}; }
