@@ -44,6 +44,13 @@ void Optimizer::set_lr(double lr) {
   for (std::size_t group = 0; group < num_groups(); ++group) set_lr(group, lr);
 }
 
+double Optimizer::initial_lr(std::size_t group) {
+  if (initial_lrs_.empty())
+    for (std::size_t index = 0; index < num_groups(); ++index) initial_lrs_.push_back(lr(index));
+  group_params(group);  // throws for a group that does not exist
+  return initial_lrs_[group];
+}
+
 void Optimizer::check_grad(std::size_t index) const {
   const Parameter& parameter = *parameters_[index];
   if (parameter.grad.shape() != parameter.value.shape())

@@ -72,6 +72,10 @@ class Optimizer {
   virtual void set_lr(std::size_t group, double lr) = 0;
   /// Sets the learning rate of every group.
   void set_lr(double lr);
+  /// The learning rate of group `group` when the first schedule was attached (PyTorch's
+  /// `initial_lr`): the base that every schedule of this optimiser starts from, so that a second
+  /// schedule attached after a warm-up does not take the warmed-down rate as its base.
+  double initial_lr(std::size_t group);
 
   /// The names of the buffer slots of ParameterState (`exp_avg`, `exp_avg_sq`, ...); an empty
   /// name marks a slot this optimiser never uses.
@@ -103,6 +107,7 @@ class Optimizer {
   std::vector<Parameter*> parameters_;
   std::vector<std::size_t> group_of_;
   std::vector<ParameterState> states_;
+  std::vector<double> initial_lrs_;
 };
 
 /// The part of an optimiser that depends on its options type: the groups with their options.

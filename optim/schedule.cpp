@@ -43,7 +43,7 @@ std::vector<std::string> group_names(const char* prefix, std::size_t groups) {
 
 LRScheduler::LRScheduler(Optimizer& optimizer) : optimizer_(optimizer) {
   for (std::size_t group = 0; group < optimizer.num_groups(); ++group)
-    base_lrs_.push_back(optimizer.lr(group));
+    base_lrs_.push_back(optimizer.initial_lr(group));
 }
 
 void LRScheduler::initial_step() { step(); }
