@@ -16,7 +16,7 @@ namespace {
 // Learning rates and schedule fields are doubles: stored as float64 so that they come back
 // exactly (a float32 round trip would change the next step's update).
 NpyArray f64_array(double value) {
-  NpyArray array{.dtype = DType::float64, .shape = {1}};
+  NpyArray array{.dtype = DType::float64, .shape = {1}, .bytes = {}};
   array.bytes.resize(sizeof(double));
   std::memcpy(array.bytes.data(), &value, sizeof(double));
   return array;

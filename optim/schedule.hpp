@@ -31,7 +31,7 @@ class Schedule {
   const std::vector<double>& last_lr() const { return last_lr_; }
 
  protected:
-  std::vector<double> last_lr_;
+  std::vector<double> last_lr_;  ///< The rates set by the last step, one per group.
 };
 
 /// The schedules stepped once per step (or per epoch) after optimizer.step(), as
@@ -59,15 +59,16 @@ class LRScheduler : public Schedule {
   void load_state(const ScheduleState& state) override;
 
  protected:
+  /// Attaches to `optimizer`, taking its groups' initial rates as the base rates.
   explicit LRScheduler(Optimizer& optimizer);
   /// Applies step 0; derived constructors call it once their options are set.
   void initial_step();
   /// The new learning rate of `group` at last_epoch(), from its current rate.
   virtual double next_lr(std::size_t group, double current) const = 0;
 
-  Optimizer& optimizer_;
-  std::vector<double> base_lrs_;
-  std::int64_t last_epoch_ = -1;
+  Optimizer& optimizer_;           ///< The optimiser whose rates are set.
+  std::vector<double> base_lrs_;   ///< Each group's rate when the first schedule was attached.
+  std::int64_t last_epoch_ = -1;   ///< Steps taken; -1 before the initial step.
 };
 
 /// Options of StepLR.

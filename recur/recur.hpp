@@ -34,3 +34,13 @@
 #include "layers/gru.hpp"
 #include "layers/sequential.hpp"
 #include "layers/serialize.hpp"
+
+#include "core/progress.hpp"
+#include "optim/adagrad.hpp"
+#include "optim/adam.hpp"
+#include "optim/checkpoint.hpp"
+#include "optim/clip.hpp"
+#include "optim/optimizer.hpp"
+#include "optim/rmsprop.hpp"
+#include "optim/schedule.hpp"
+#include "optim/sgd.hpp"

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <random>
+#include <set>
 
 #include "autograd/ops/elementwise.hpp"
 #include "autograd/ops/linalg.hpp"
