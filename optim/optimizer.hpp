@@ -119,11 +119,14 @@ class OptimizerWithOptions : public Optimizer {
   Options& options(std::size_t group = 0) { return options_.at(group); }
   /// @copydoc options(std::size_t)
   const Options& options(std::size_t group = 0) const { return options_.at(group); }
+  /// The learning rate of group `group`.
   double lr(std::size_t group = 0) const override { return options_.at(group).lr; }
+  /// Sets the learning rate of group `group`.
   void set_lr(std::size_t group, double lr) override { options_.at(group).lr = lr; }
   using Optimizer::set_lr;
 
  protected:
+  /// Sets up the groups, each with `defaults` overridden by its ParamGroup's lr and weight_decay.
   OptimizerWithOptions(std::string name, std::span<const ParamGroup> groups,
                        const Options& defaults)
       : Optimizer(std::move(name), groups) {
