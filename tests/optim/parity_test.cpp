@@ -13,6 +13,7 @@
 #include "autograd/ops/losses.hpp"
 #include "autograd/ops/shape_ops.hpp"
 #include "autograd/tape.hpp"
+#include "layers/lstm.hpp"
 #include "fixtures.hpp"
 #include "optim/adagrad.hpp"
 #include "optim/adam.hpp"
@@ -29,17 +30,28 @@ namespace {
 
 constexpr double kRelativeTolerance = 1e-4, kAbsoluteTolerance = 1e-5;
 
-// gen_optim.py's Model: torch.nn.LSTM over x [T, B, I], then a linear head on the last output,
-// parameters by torch name. The LSTM is written here from ops (gates i, f, g, o as torch.nn.LSTM)
-// until the library's nn::LSTM can stand in.
+// gen_optim.py's Model: nn::LSTM over x [T, B, I], then a linear head on the last output. It
+// is built from the fixture's initial parameters (by torch name).
 struct Model {
-  std::map<std::string, std::unique_ptr<Parameter>> params;
-  Parameter& operator[](const std::string& name) { return *params.at(name); }
-  std::vector<Parameter*> lstm() {
-    return {&(*this)["lstm.weight_ih_l0"], &(*this)["lstm.weight_hh_l0"], &(*this)["lstm.bias_ih_l0"],
-            &(*this)["lstm.bias_hh_l0"]};
+  std::unique_ptr<nn::LSTM> lstm_layer;
+  std::unique_ptr<Parameter> head_weight, head_bias;
+  std::map<std::string, Parameter*> params;  // every parameter by torch name
+
+  Model(const std::map<std::string, NpyArray>& entries, const std::string& file) {
+    const Tensor w_ih = entry(entries, "init.lstm.weight_ih_l0", file).to_tensor();
+    lstm_layer = std::make_unique<nn::LSTM>(
+        nn::LSTMOptions{.input_size = w_ih.shape()[1], .hidden_size = w_ih.shape()[0] / 4});
+    for (const auto& [name, parameter] : lstm_layer->named_parameters()) {
+      parameter->value = entry(entries, "init.lstm." + name, file).to_tensor();
+      params["lstm." + name] = parameter;
+    }
+    head_weight = std::make_unique<Parameter>(entry(entries, "init.head.weight", file).to_tensor());
+    head_bias = std::make_unique<Parameter>(entry(entries, "init.head.bias", file).to_tensor());
+    params["head.weight"] = head_weight.get();
+    params["head.bias"] = head_bias.get();
   }
-  std::vector<Parameter*> head() { return {&(*this)["head.weight"], &(*this)["head.bias"]}; }
+  std::vector<Parameter*> lstm() { return lstm_layer->parameters(); }
+  std::vector<Parameter*> head() { return {head_weight.get(), head_bias.get()}; }
   std::vector<Parameter*> all() {
     std::vector<Parameter*> out = lstm();
     for (Parameter* p : head()) out.push_back(p);
@@ -47,21 +59,10 @@ struct Model {
   }
   // x: [T, B, I], y: [B, O]; the loss is 0.5 * sum((head(h_T) - y)^2) / B, as loss_fn.
   Var loss(Tape& tape, const Tensor& x, const Tensor& y) {
-    const std::size_t steps = x.shape()[0], batch = x.shape()[1];
-    const std::size_t hidden_size = (*this)["lstm.weight_hh_l0"].value.shape()[1];
-    const Var w_ih = tape.parameter((*this)["lstm.weight_ih_l0"]), w_hh = tape.parameter((*this)["lstm.weight_hh_l0"]);
-    const Var b_ih = tape.parameter((*this)["lstm.bias_ih_l0"]), b_hh = tape.parameter((*this)["lstm.bias_hh_l0"]);
-    const Var inputs = tape.input(x);
-    Var h = tape.input(zeros({batch, hidden_size})), c = tape.input(zeros({batch, hidden_size}));
-    for (std::size_t t = 0; t < steps; ++t) {
-      // c' = f*c + i*g, h' = o*tanh(c'); gates [B, 4H] ordered i, f, g, o.
-      const Var gates = linear(select(inputs, 0, t), w_ih, b_ih) + linear(h, w_hh, b_hh);
-      const std::vector<Var> parts = chunk(gates, 4, 1);
-      c = sigmoid(parts[1]) * c + sigmoid(parts[0]) * recur::tanh(parts[2]);
-      h = sigmoid(parts[3]) * recur::tanh(c);
-    }
-    const Var out = linear(h, tape.parameter((*this)["head.weight"]), tape.parameter((*this)["head.bias"]));
-    return mse_loss(out, tape.input(y), Reduction::sum) * static_cast<float>(0.5 / batch);
+    const Var output = (*lstm_layer)(tape.input(x)).output;  // [T, B, H]
+    const Var last = select(output, 0, x.shape()[0] - 1);
+    const Var out = linear(last, tape.parameter(*head_weight), tape.parameter(*head_bias));
+    return mse_loss(out, tape.input(y), Reduction::sum) * static_cast<float>(0.5 / x.shape()[1]);
   }
 };
 
@@ -171,9 +172,7 @@ double relative_error(const Tensor& ours, const Tensor& torch) {
 double check_trajectory(const std::filesystem::path& path) {
   const std::string file = path.filename().string();
   const auto entries = recur::test::load_npz_map(path);
-  Model model;
-  for (const auto& [name, array] : entries)
-    if (name.rfind("init.", 0) == 0) model.params[name.substr(5)] = std::make_unique<Parameter>(array.to_tensor());
+  Model model(entries, file);
   BOOST_REQUIRE_MESSAGE(model.params.size() == 6, file + ": expected the 6 parameters of gen_optim.py's model");
 
   OptionReader option(entries, "option", file), group1(entries, "group1", file), clip(entries, "clip", file);
