@@ -33,8 +33,8 @@ struct Options {
   std::size_t hidden = 32;          // H
   std::size_t batch = 32;           // sequences per training step
   std::size_t measure_batch = 128;  // sequences the gradient norms are averaged over
-  std::size_t train_steps = 400;    // Adam steps per model
-  double lr = 3e-3;                 // Adam's learning rate
+  std::size_t train_steps = 600;    // Adam steps per model
+  double lr = 1e-2;                 // Adam's learning rate
   double clip = 1.0;                // max gradient norm while training
   double explode_scale = 4.0;       // the exploding RNN's W_hh is multiplied by this
   double explode_lr = 0.05;         // SGD's rate in the exploding case
@@ -232,7 +232,7 @@ void write_exploding_outputs(const ExplodingRun& clipped, const ExplodingRun& un
     script += std::string("set terminal ") +
               (format == std::string("png") ? "pngcairo size 1200,500" : "svg size 1200,500") +
               "\nset output '" + dir + "/exploding." + format + "'\n";
-    script += "set datafile separator ','\nset logscale y\nset grid\nset xlabel 'training step'\n"
+    script += "set datafile separator ','\nset logscale y\nset format y '10^{%L}'\nset grid\nset xlabel 'training step'\n"
               "set multiplot layout 1,2\n"
               "set title 'RNN, W_{hh} x " + fixed(options.explode_scale, 1) + ", SGD lr " +
               csv_number(options.explode_lr) + ": training loss'\nset ylabel 'loss (MSE)'\n"
