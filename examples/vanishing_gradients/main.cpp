@@ -5,7 +5,7 @@
 // The nets are run one cell step at a time, so every hidden state h_t is a value on the tape;
 // after backward(), h_t.grad() is dL/dh_t, read like any other gradient.
 //
-//   vanishing_gradients                       # defaults: T = 60, 400 training steps, ~1 minute
+//   vanishing_gradients                       # defaults: T = 60, 600 Adam steps, ~30 s
 //   vanishing_gradients --out-dir figs --length 100 --train-steps 1000
 #include <algorithm>
 #include <cmath>
