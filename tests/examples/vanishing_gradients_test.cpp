@@ -60,7 +60,7 @@ BOOST_AUTO_TEST_CASE(rnn_gradient_vanishes_faster_than_lstm_and_clipping_tames_t
   const auto folder = std::filesystem::temp_directory_path() /
                       ("recur-vanishing-" + std::to_string(::getpid()));
   std::string command = VANISHING_BIN;
-  command += " --length 30 --hidden 16 --batch 16 --measure-batch 32 --train-steps 150"
+  command += " --length 30 --hidden 32 --batch 16 --measure-batch 32 --train-steps 150"
              " --explode-steps 80 --out-dir '" + folder.string() + "'";
   const Run result = run(command);
   BOOST_TEST_REQUIRE(result.status == 0, "vanishing_gradients failed:\n" << result.output);
