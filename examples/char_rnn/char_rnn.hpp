@@ -12,13 +12,13 @@ struct TrainOptions {
   std::string text_path;                   ///< the text to learn (bytes)
   std::string out_dir = "char_rnn_out";    ///< checkpoint.npz, losses.csv and the plot
   std::string resume;                      ///< a checkpoint to continue from; empty: a fresh run
-  std::size_t steps = 2000;                ///< total training steps (a resumed run stops here too)
+  std::size_t steps = 600;                 ///< total training steps (a resumed run stops here too)
   std::size_t batch = 32;                  ///< B, parallel streams through the text
   std::size_t chunk = 64;                  ///< T, steps of truncated BPTT
   ModelShape shape;                        ///< sizes of a fresh model
   double lr = 3e-3;                        ///< Adam's learning rate
   double clip = 1.0;                       ///< max gradient norm
-  std::size_t eval_every = 200;            ///< steps between validation, sample and checkpoint
+  std::size_t eval_every = 100;            ///< steps between validation, sample and checkpoint
   std::size_t sample_length = 200;         ///< bytes of each sample shown while training
   double temperature = 0.8;                ///< of those samples
   std::uint64_t seed = 1;                  ///< initialisation and sampling

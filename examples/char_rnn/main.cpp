@@ -1,7 +1,7 @@
 // char_rnn: a character-level LSTM language model (bytes in, the next byte out), trained with
 // truncated backpropagation through time, in the spirit of Karpathy's char-rnn.
 //
-//   char_rnn train                                  # the shipped text, 2000 steps, a few minutes
+//   char_rnn train                                  # the shipped text, 600 steps, ~3 minutes
 //   char_rnn train --text book.txt --steps 5000 --hidden 256 --layers 2
 //   char_rnn train --resume char_rnn_out/checkpoint.npz --steps 4000
 //   char_rnn sample --checkpoint char_rnn_out/checkpoint.npz --temperature 0.7 --prompt "Alice "
