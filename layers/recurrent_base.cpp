@@ -38,8 +38,11 @@ struct StepMasks {
 
 StepMasks step_masks(const std::string& name, const IndexTensor* lengths, std::size_t seq_len,
                      std::size_t batch) {
-  StepMasks result{std::vector<Tensor>(seq_len), std::vector<bool>(seq_len, false)};
+  // Without lengths no mask exists: a vector of T empty Tensors would still cost T heap
+  // allocations per forward (a default xarray is a 0-D value of one element).
+  StepMasks result{{}, std::vector<bool>(seq_len, false)};
   if (lengths == nullptr) return result;
+  result.masks.resize(seq_len);
   if (lengths->dimension() != 1 || lengths->size() != batch)
     throw ValueError(name + ": lengths must hold one length per sequence (" +
                      std::to_string(batch) + " for input batch " + std::to_string(batch) +
