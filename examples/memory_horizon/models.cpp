@@ -1,0 +1,128 @@
+#include "models.hpp"
+
+#include "autograd/no_grad.hpp"
+#include "autograd/ops/elementwise.hpp"
+#include "autograd/ops/shape_ops.hpp"
+#include "core/error.hpp"
+#include "task.hpp"
+
+namespace recur::examples {
+
+std::string model_name(ModelKind kind) {
+  switch (kind) {
+    case ModelKind::lstm: return "lstm";
+    case ModelKind::gru: return "gru";
+    case ModelKind::rnn: return "rnn";
+    case ModelKind::baseline: return "baseline";
+  }
+  return "?";
+}
+
+ModelKind parse_model(const std::string& name) {
+  for (ModelKind kind : {ModelKind::lstm, ModelKind::gru, ModelKind::rnn, ModelKind::baseline})
+    if (model_name(kind) == name) return kind;
+  throw ValueError("unknown model '" + name + "' (expected lstm, gru, rnn or baseline)");
+}
+
+RecurrentClassifier::RecurrentClassifier(const ModelOptions& options)
+    : options_(options),
+      embedding_({.num_embeddings = options.vocabulary, .embedding_dim = options.embedding}),
+      head_({.in_features = options.hidden, .out_features = options.classes}) {
+  register_module("embedding", embedding_);
+  switch (options.kind) {
+    case ModelKind::lstm:
+      lstm_ = std::make_unique<nn::LSTM>(nn::LSTMOptions{
+          .input_size = options.embedding, .hidden_size = options.hidden,
+          .forget_bias = options.forget_bias});
+      register_module("rnn", *lstm_);
+      break;
+    case ModelKind::gru:
+      gru_ = std::make_unique<nn::GRU>(
+          nn::GRUOptions{.input_size = options.embedding, .hidden_size = options.hidden});
+      register_module("rnn", *gru_);
+      break;
+    case ModelKind::rnn:
+      rnn_ = std::make_unique<nn::RNN>(
+          nn::RNNOptions{.input_size = options.embedding, .hidden_size = options.hidden});
+      register_module("rnn", *rnn_);
+      break;
+    case ModelKind::baseline:
+      throw ValueError("RecurrentClassifier: the baseline is not recurrent");
+  }
+  register_module("head", head_);
+}
+
+Var RecurrentClassifier::embed(Tape& tape, const IndexTensor& tokens) {
+  return embedding_(tape, tokens);
+}
+
+Var RecurrentClassifier::last_hidden(const Var& embedded, const StreamState& state,
+                                     StreamState* final_state) {
+  // h_n is [1, B, H] for one layer and direction; its only slice is the last step's h.
+  Var h_n, c_n;
+  if (lstm_) {
+    auto result = state.h.defined() ? (*lstm_)(embedded, nn::LSTMState{state.h, state.c})
+                                    : (*lstm_)(embedded);
+    h_n = result.state.h;
+    c_n = result.state.c;
+  } else if (gru_) {
+    auto result = (*gru_)(embedded, state.h);
+    h_n = result.h_n;
+  } else {
+    auto result = (*rnn_)(embedded, state.h);
+    h_n = result.h_n;
+  }
+  if (final_state) *final_state = {h_n, c_n};
+  return select(h_n, 0, 0);
+}
+
+Var RecurrentClassifier::logits_from_embeddings(const Var& embedded) {
+  return head_(last_hidden(embedded, {}, nullptr));
+}
+
+Var RecurrentClassifier::logits(Tape& tape, const IndexTensor& tokens) {
+  return logits_from_embeddings(embed(tape, tokens));
+}
+
+StreamState RecurrentClassifier::read_chunk(Tape& tape, const IndexTensor& tokens,
+                                            const StreamState& state, Var* logits) {
+  StreamState next;
+  const Var h = last_hidden(embed(tape, tokens), state, &next);
+  if (logits) *logits = head_(h);
+  return next;
+}
+
+WindowBaseline::WindowBaseline(const ModelOptions& options)
+    : options_(options),
+      embedding_({.num_embeddings = options.vocabulary, .embedding_dim = options.embedding}),
+      hidden_({.in_features = options.window * options.embedding, .out_features = options.hidden}),
+      head_({.in_features = options.hidden, .out_features = options.classes}) {
+  register_module("embedding", embedding_);
+  register_module("hidden", hidden_);
+  register_module("head", head_);
+}
+
+Var WindowBaseline::embed(Tape& tape, const IndexTensor& tokens) {
+  // Only the last `window` tokens exist for the baseline.
+  const TaskOptions task{.keys = options_.classes,
+                         .noise_tokens = options_.vocabulary - options_.classes - 1};
+  return embedding_(tape, last_tokens(task, tokens, options_.window));
+}
+
+Var WindowBaseline::logits_from_embeddings(const Var& embedded) {
+  // embedded [W, B, E] -> [B, W * E]: put batch first, then flatten the window.
+  const std::size_t batch = embedded.dim(1);
+  const Var flat = reshape(transpose(embedded, 0, 1), {batch, options_.window * options_.embedding});
+  return head_(relu(hidden_(flat)));
+}
+
+Var WindowBaseline::logits(Tape& tape, const IndexTensor& tokens) {
+  return logits_from_embeddings(embed(tape, tokens));
+}
+
+std::unique_ptr<SequenceClassifier> make_model(const ModelOptions& options) {
+  if (options.kind == ModelKind::baseline) return std::make_unique<WindowBaseline>(options);
+  return std::make_unique<RecurrentClassifier>(options);
+}
+
+}  // namespace recur::examples

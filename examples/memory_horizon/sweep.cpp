@@ -1,0 +1,83 @@
+#include "sweep.hpp"
+
+#include <algorithm>
+
+#include "core/random.hpp"
+
+namespace recur::examples {
+
+std::unique_ptr<SequenceClassifier> train_one(const TaskOptions& task, const SweepOptions& options,
+                                              ModelKind kind, std::size_t gap, std::uint64_t seed,
+                                              TrainResult* result, const TrainCallback& on_step) {
+  // Initialisation and data depend on the seed and the gap only, so every model of a seed
+  // trains on the same data stream and a rerun reproduces every number.
+  manual_seed(seed);
+  ModelOptions model_options = options.model;
+  model_options.kind = kind;
+  auto model = make_model(model_options);
+  Generator data(seed * 1000003 + gap);
+  const TrainResult trained = train(*model, task, gap, options.train, data, on_step);
+  if (result) *result = trained;
+  return model;
+}
+
+std::vector<RunRecord> run_sweep(const TaskOptions& task, const SweepOptions& options,
+                                 const SweepCallback& on_run, const StepCallback& on_step) {
+  std::vector<RunRecord> runs;
+  const std::size_t total = options.models.size() * options.gaps.size() * options.seeds;
+  for (std::size_t gap : options.gaps) {
+    for (ModelKind kind : options.models) {
+      for (std::size_t s = 0; s < options.seeds; ++s) {
+        const std::size_t steps_before = runs.size() * options.train.steps;
+        RunRecord record{.model = kind, .gap = gap, .seed = options.base_seed + s};
+        auto model = train_one(task, options, kind, gap, record.seed, &record.training,
+                               [&](std::size_t step, double loss) {
+                                 if (on_step) on_step(steps_before + step, loss);
+                               });
+        Generator test_data(record.seed * 7919 + gap + 17);
+        record.accuracy = test_accuracy(*model, task, gap, options.test_sequences, test_data);
+        runs.push_back(record);
+        if (on_run) on_run(runs.size(), total, record);
+      }
+    }
+  }
+  return runs;
+}
+
+CellSummary summarize_cell(const std::vector<RunRecord>& runs, ModelKind model, std::size_t gap,
+                           double solved_accuracy) {
+  std::vector<double> accuracies, sequences;
+  std::size_t solved = 0;
+  for (const RunRecord& run : runs) {
+    if (run.model != model || run.gap != gap) continue;
+    accuracies.push_back(run.accuracy);
+    if (run.accuracy >= solved_accuracy) ++solved;
+    if (run.training.sequences_to_solve >= 0)
+      sequences.push_back(static_cast<double>(run.training.sequences_to_solve));
+  }
+  CellSummary summary;
+  summary.accuracy = summarize(accuracies);
+  if (!accuracies.empty())
+    summary.success_share = static_cast<double>(solved) / static_cast<double>(accuracies.size());
+  if (!sequences.empty()) {
+    std::sort(sequences.begin(), sequences.end());
+    const std::size_t n = sequences.size();
+    summary.median_sequences = n % 2 ? sequences[n / 2] : 0.5 * (sequences[n / 2 - 1] + sequences[n / 2]);
+  }
+  return summary;
+}
+
+std::size_t effective_horizon(const std::vector<RunRecord>& runs, ModelKind model,
+                              const std::vector<std::size_t>& gaps, double solved_accuracy) {
+  std::size_t horizon = 0;
+  for (std::size_t gap : gaps) {
+    const CellSummary mine = summarize_cell(runs, model, gap, solved_accuracy);
+    const CellSummary baseline = summarize_cell(runs, ModelKind::baseline, gap, solved_accuracy);
+    if (mine.accuracy.count > 0 && baseline.accuracy.count > 0 &&
+        beats_significantly(mine.accuracy, baseline.accuracy))
+      horizon = std::max(horizon, gap);
+  }
+  return horizon;
+}
+
+}  // namespace recur::examples

@@ -1,0 +1,69 @@
+// The main experiment: every model at every gap with several seeds, and what it says.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "horizon_stats.hpp"
+#include "models.hpp"
+#include "training.hpp"
+
+namespace recur::examples {
+
+/// What to sweep.
+struct SweepOptions {
+  std::vector<ModelKind> models{ModelKind::lstm, ModelKind::gru, ModelKind::rnn,
+                                ModelKind::baseline};
+  std::vector<std::size_t> gaps{1, 2, 4, 8, 16, 32, 64};
+  std::size_t seeds = 3;                 ///< Independent runs per model and gap.
+  std::uint64_t base_seed = 1;           ///< Seed of run s is base_seed + s.
+  std::size_t test_sequences = 1000;     ///< Fresh sequences for the test accuracy.
+  ModelOptions model;                    ///< Sizes (kind is set per run).
+  TrainOptions train;                    ///< Budget, the same for every model.
+};
+
+/// One trained model.
+struct RunRecord {
+  ModelKind model = ModelKind::lstm;
+  std::size_t gap = 0;
+  std::uint64_t seed = 0;
+  double accuracy = 0.0;           ///< Test accuracy on fresh sequences.
+  TrainResult training;            ///< Loss, sequences needed, time.
+};
+
+/// Called after each run with (runs done, runs in all, the run).
+using SweepCallback = std::function<void(std::size_t, std::size_t, const RunRecord&)>;
+
+/// Called during training with (training steps done over the whole sweep, recent loss).
+using StepCallback = std::function<void(std::size_t, double)>;
+
+/// Trains and tests every (model, gap, seed); the same seed gives the same numbers.
+std::vector<RunRecord> run_sweep(const TaskOptions& task, const SweepOptions& options,
+                                 const SweepCallback& on_run = {},
+                                 const StepCallback& on_step = {});
+
+/// Trains one model of `kind` (seeded by `seed`) at `gap`, with this sweep's sizes and budget.
+std::unique_ptr<SequenceClassifier> train_one(const TaskOptions& task, const SweepOptions& options,
+                                              ModelKind kind, std::size_t gap, std::uint64_t seed,
+                                              TrainResult* result = nullptr,
+                                              const TrainCallback& on_step = {});
+
+/// The runs of one model at one gap, summarised.
+struct CellSummary {
+  SeedSummary accuracy;
+  double success_share = 0.0;            ///< Share of seeds reaching the solved accuracy on test.
+  double median_sequences = -1.0;        ///< Median training sequences to solve, over seeds that did.
+};
+
+/// Summary of (model, gap) over seeds.
+CellSummary summarize_cell(const std::vector<RunRecord>& runs, ModelKind model, std::size_t gap,
+                           double solved_accuracy);
+
+/// A model's effective memory horizon: the largest gap at which it beats the baseline
+/// significantly (0 when it never does).
+std::size_t effective_horizon(const std::vector<RunRecord>& runs, ModelKind model,
+                              const std::vector<std::size_t>& gaps, double solved_accuracy);
+
+}  // namespace recur::examples

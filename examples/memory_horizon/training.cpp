@@ -1,0 +1,122 @@
+#include "training.hpp"
+
+#include <algorithm>
+#include <chrono>
+
+#include "autograd/no_grad.hpp"
+#include "autograd/ops/losses.hpp"
+#include "optim/adam.hpp"
+#include "optim/clip.hpp"
+
+namespace recur::examples {
+namespace {
+
+// Index of the largest logit of row b.
+std::int64_t predicted_class(const Tensor& logits, std::size_t b) {
+  const std::size_t classes = logits.shape(1);
+  const float* row = logits.data() + b * classes;
+  return std::max_element(row, row + classes) - row;
+}
+
+std::size_t count_correct(const Tensor& logits, const IndexTensor& labels) {
+  std::size_t correct = 0;
+  for (std::size_t b = 0; b < labels.size(); ++b)
+    correct += predicted_class(logits, b) == labels(b) ? 1 : 0;
+  return correct;
+}
+
+}  // namespace
+
+TrainResult train(SequenceClassifier& model, const TaskOptions& task, std::size_t gap,
+                  const TrainOptions& options, Generator& generator,
+                  const TrainCallback& callback) {
+  const auto start = std::chrono::steady_clock::now();
+  model.train();
+  optim::Adam optimizer(model.parameters(), {.lr = options.lr});
+  TrainResult result;
+  std::size_t training_gap = options.curriculum ? std::min<std::size_t>(1, gap) : gap;
+  double loss_sum = 0.0;
+  std::size_t loss_count = 0;
+  Tape tape;
+  for (std::size_t step = 1; step <= options.steps; ++step) {
+    // One step: fresh sequences, forward, backward, clip, Adam.
+    const TaskBatch batch = make_batch(task, training_gap, options.batch, generator);
+    tape.clear();
+    const Var loss = cross_entropy(model.logits(tape, batch.tokens), batch.labels);
+    tape.backward(loss);
+    optim::clip_grad_norm(model.parameters(), options.clip);
+    optimizer.step();
+    optimizer.zero_grad();
+    loss_sum += loss.value()();
+    ++loss_count;
+
+    if (step % options.eval_every != 0 && step != options.steps) continue;
+    result.final_loss = loss_sum / static_cast<double>(loss_count);
+    loss_sum = 0.0;
+    loss_count = 0;
+    if (callback) callback(step, result.final_loss);
+    // Is the current training gap solved? Then grow it (curriculum) or note when the target
+    // gap was first solved, in training sequences, as Hochreiter and Schmidhuber counted.
+    const double accuracy = test_accuracy(model, task, training_gap, options.eval_sequences, generator);
+    model.train();
+    if (accuracy < options.solved_accuracy) continue;
+    if (training_gap < gap) {
+      training_gap = std::min(gap, training_gap * 2);
+    } else if (result.sequences_to_solve < 0) {
+      result.sequences_to_solve = static_cast<std::int64_t>(step * options.batch);
+      if (options.stop_when_solved) break;
+    }
+  }
+  result.gap_reached = training_gap;
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return result;
+}
+
+double test_accuracy(SequenceClassifier& model, const TaskOptions& task, std::size_t gap,
+                     std::size_t count, Generator& generator) {
+  model.eval();
+  NoGradGuard no_grad;
+  Tape tape;
+  std::size_t correct = 0, seen = 0;
+  while (seen < count) {
+    const std::size_t batch = std::min<std::size_t>(256, count - seen);
+    const TaskBatch data = make_batch(task, gap, batch, generator);
+    tape.clear();
+    correct += count_correct(model.logits(tape, data.tokens).value(), data.labels);
+    seen += batch;
+  }
+  return static_cast<double>(correct) / static_cast<double>(count);
+}
+
+double stream_accuracy(RecurrentClassifier& model, const TaskOptions& task, std::size_t gap,
+                       std::size_t count, std::size_t chunk, Generator& generator) {
+  model.eval();
+  NoGradGuard no_grad;
+  Tape tape;
+  std::size_t correct = 0, seen = 0;
+  while (seen < count) {
+    const std::size_t batch = std::min<std::size_t>(256, count - seen);
+    // The first chunk holds the key; the rest of the gap follows chunk by chunk, each on a
+    // cleared tape, with the state carried over (copied out before the tape is cleared).
+    const TaskBatch head = make_batch(task, std::min(gap, chunk - 1), batch, generator);
+    std::size_t remaining = gap - std::min(gap, chunk - 1);
+    Var logits;
+    StreamState state = model.read_chunk(tape, head.tokens, {}, remaining == 0 ? &logits : nullptr);
+    Tensor h = state.h.value(), c = state.c.defined() ? state.c.value() : Tensor();
+    while (remaining > 0) {
+      const std::size_t steps = std::min(remaining, chunk);
+      remaining -= steps;
+      tape.clear();
+      const StreamState carried{tape.input(h), c.size() > 0 ? tape.input(c) : Var()};
+      state = model.read_chunk(tape, noise_chunk(task, steps, batch, generator), carried,
+                               remaining == 0 ? &logits : nullptr);
+      h = state.h.value();
+      if (state.c.defined()) c = state.c.value();
+    }
+    correct += count_correct(logits.value(), head.labels);
+    seen += batch;
+  }
+  return static_cast<double>(correct) / static_cast<double>(count);
+}
+
+}  // namespace recur::examples
