@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   std::vector<std::size_t> gaps;
   std::size_t seeds = 0, steps = 0, hidden = 0, batch = 0;
   double lr = 0.0;
+  float forget_bias = 0.0f;
   int threads = 1;
   bool extras = true;
   TaskOptions task;
@@ -42,6 +43,8 @@ int main(int argc, char** argv) {
   app.add_option("--hidden", hidden, "hidden units of every model");
   app.add_option("--batch", batch, "sequences per training step");
   app.add_option("--lr", lr, "Adam's learning rate");
+  app.add_option("--forget-bias", forget_bias, "LSTM forget-gate bias at initialisation")
+      ->capture_default_str();
   app.add_option("--keys", task.keys, "K, the number of classes (chance is 1/K)")->capture_default_str();
   app.add_option("--threads", threads, "OpenBLAS threads")->capture_default_str();
   app.add_flag("!--no-extras", extras, "skip the experiments beyond the main sweep");
@@ -52,11 +55,11 @@ int main(int argc, char** argv) {
     SweepOptions sweep;
     if (full) {
       sweep.gaps = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1000};
-      sweep.train.steps = 600;
+      sweep.train.steps = 800;
       sweep.model.hidden = 64;
     } else {
       sweep.gaps = {1, 2, 4, 8, 16, 32, 64};
-      sweep.train.steps = 300;
+      sweep.train.steps = 400;
       sweep.model.hidden = 32;
     }
     if (!model_names.empty()) {
@@ -69,6 +72,7 @@ int main(int argc, char** argv) {
     if (hidden) sweep.model.hidden = hidden;
     if (batch) sweep.train.batch = batch;
     if (lr > 0) sweep.train.lr = lr;
+    sweep.model.forget_bias = forget_bias;
     sweep.model.vocabulary = task.vocabulary();
     sweep.model.classes = task.keys;
     std::filesystem::create_directories(out_dir);

@@ -13,7 +13,7 @@ namespace recur::examples {
 struct TrainOptions {
   std::size_t steps = 400;           ///< Optimiser steps.
   std::size_t batch = 32;            ///< Sequences per step.
-  double lr = 3e-3;                  ///< Adam's learning rate.
+  double lr = 1e-2;                  ///< Adam's learning rate.
   double clip = 1.0;                 ///< Gradient-norm clipping threshold.
   std::size_t eval_every = 25;       ///< Steps between checks of whether the task is solved.
   std::size_t eval_sequences = 256;  ///< Fresh sequences per check.
