@@ -2,7 +2,8 @@
 // same), and the loss it prints must fall.
 #include <boost/test/unit_test.hpp>
 
-#include <sys/wait.h>
+#include "support/run_program.hpp"
+
 #include <unistd.h>
 
 #include <cstdio>
@@ -12,22 +13,6 @@
 #include <vector>
 
 namespace {
-
-struct Run {
-  int status = -1;
-  std::string output;
-};
-
-Run run(const std::string& command) {
-  Run result;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) return result;
-  char buffer[4096];
-  while (std::fgets(buffer, sizeof buffer, pipe) != nullptr) result.output += buffer;
-  const int raw = ::pclose(pipe);
-  result.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  return result;
-}
 
 // The losses of every "step N  loss L" line, in order.
 std::vector<double> losses(const std::string& output) {
@@ -59,7 +44,7 @@ BOOST_AUTO_TEST_CASE(quickstart_trains_saves_and_reloads_the_same_predictions) {
   command += " --steps 300 --seed 1 --model '";
   command += model;
   command += "'";
-  const Run result = run(command);
+  const recur::test::ProgramRun result = recur::test::run_program(command);
   BOOST_TEST(result.status == 0, "quickstart failed:\n" << result.output);
   BOOST_TEST(std::filesystem::exists(model), "no model file at " << model);
   const std::vector<double> loss = losses(result.output);
