@@ -25,6 +25,8 @@ recur_install_missing() {
 recur_build() {
   local root
   root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+  # ccache keys on relative paths below the checkout, so another clone reuses the cache.
+  export CCACHE_BASEDIR="$root"
   cmake -S "$root" -B "$root/build" -DCMAKE_BUILD_TYPE=Release "$@"
   cmake --build "$root/build" -j "$(nproc)"
 }
