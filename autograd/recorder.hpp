@@ -4,6 +4,7 @@
 
 #include <initializer_list>
 #include <span>
+#include <vector>
 
 #include "autograd/tape.hpp"
 
@@ -91,7 +92,10 @@ class NodeRecorder {
   void start(const char* op, std::span<const Var> inputs);
   Node& node() { return tape_->node(index_); }
 
+  void check_output();
+
   Tape* tape_ = nullptr;
+  std::vector<Shape> input_shapes_;  // anomaly mode only: named when the output is not finite
   std::uint32_t index_ = 0;
   bool requires_grad_ = false;
   bool finished_ = false;

@@ -5,6 +5,7 @@
 
 #include <xtensor/xnoalias.hpp>
 
+#include "autograd/anomaly.hpp"
 #include "autograd/no_grad.hpp"
 #include "autograd/recorder.hpp"
 #include "core/error.hpp"
@@ -21,6 +22,29 @@ std::uint64_t next_generation() {
 
 void fill_zero(Tensor& tensor) { std::fill(tensor.begin(), tensor.end(), 0.0f); }
 
+std::string where(const Node& node) {
+  return node.scope.empty() ? std::string("outside any module") : "in module '" + node.scope + "'";
+}
+
+// Anomaly mode, backward: the rule of node `index` just ran; if a gradient it added to is no
+// longer finite, this op made it so (every earlier check passed).
+void check_gradients(const Tape& tape, std::uint32_t index) {
+  const Node& node = tape.node(index);
+  for (std::size_t i = 0; i < node.inputs.size(); ++i) {
+    const Node& input = tape.node(node.inputs[i]);
+    if (!input.grad_ready) continue;
+    std::size_t position = 0;
+    const char kind = detail::first_non_finite(input.grad.data(), input.grad.size(), position);
+    if (kind == 0) continue;
+    std::string shapes;
+    for (std::uint32_t j : node.inputs) shapes += (shapes.empty() ? "" : ", ") + shape_str(tape.node(j).data().shape());
+    throw AnomalyError(std::string("anomaly: the backward of '") + node.op + "' " + where(node) +
+                       " produced " + (kind == 'N' ? "NaN" : "Inf") + " in the gradient of its input " +
+                       std::to_string(i) + " " + shape_str(input.grad.shape()) + " (first at element " +
+                       std::to_string(position) + "); its inputs have shapes " + shapes);
+  }
+}
+
 }  // namespace
 
 Tape::Tape() : generation_(next_generation()) {}
@@ -35,6 +59,7 @@ std::uint32_t Tape::push_node(const char* op) {
   node.parameter = nullptr;
   node.requires_grad = false;
   node.grad_ready = false;
+  node.scope.clear();
   return static_cast<std::uint32_t>(size_++);
 }
 
@@ -48,6 +73,16 @@ Var Tape::input(const Tensor& value, bool requires_grad) {
   node.value.resize(value.shape());
   std::copy(value.begin(), value.end(), node.value.begin());
   node.requires_grad = requires_grad;
+  if (anomaly_detection_enabled()) {
+    node.scope = current_module_scope();
+    std::size_t position = 0;
+    if (const char kind = detail::first_non_finite(node.value.data(), node.value.size(), position)) {
+      pop_node();
+      throw AnomalyError(std::string("anomaly: the input data ") + shape_str(value.shape()) +
+                         " holds " + (kind == 'N' ? "NaN" : "Inf") + " at element " +
+                         std::to_string(position) + " " + where(node));
+    }
+  }
   return handle(index);
 }
 
@@ -69,6 +104,18 @@ Var Tape::parameter(Parameter& parameter) {
   node.parameter = &parameter;
   node.parameter_version = parameter.version;
   node.requires_grad = parameter.requires_grad && grad_enabled();
+  if (anomaly_detection_enabled()) {
+    node.scope = current_module_scope();
+    std::size_t position = 0;
+    const Tensor& value = parameter.value;
+    if (const char kind = detail::first_non_finite(value.data(), value.size(), position)) {
+      pop_node();
+      throw AnomalyError(std::string("anomaly: a parameter ") + shape_str(value.shape()) +
+                         " holds " + (kind == 'N' ? "NaN" : "Inf") + " at element " +
+                         std::to_string(position) + " " + where(node) +
+                         " (an earlier optimizer step diverged?)");
+    }
+  }
   if (node.requires_grad) parameter_leaves_.push_back(index);
   parameter.bound_tape = this;
   parameter.bound_generation = generation_;
@@ -139,6 +186,7 @@ void Tape::run_backward(const Var& root, const Tensor* grad_root) {
     std::copy(grad_root->begin(), grad_root->end(), seed.begin());
   else
     std::fill(seed.begin(), seed.end(), 1.0f);
+  const bool check = anomaly_detection_enabled();
   // The walk is in recording order reversed: every node's consumers come after it, so by the
   // time we reach a node its gradient is complete.
   for (std::int64_t i = root_index; i >= 0; --i) {
@@ -154,6 +202,7 @@ void Tape::run_backward(const Var& root, const Tensor* grad_root) {
     } else if (node.rule) {
       BackwardContext context(*this, static_cast<std::uint32_t>(i));
       node.rule(context);
+      if (check) check_gradients(*this, static_cast<std::uint32_t>(i));
     }
   }
 }

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <string>
 #include <vector>
 
 #include "autograd/backward_rule.hpp"
@@ -28,6 +29,7 @@ struct Node {
   std::uint64_t parameter_version = 0; ///< The parameter's version when the leaf was made.
   bool requires_grad = false;          ///< A gradient flows back through this node.
   bool grad_ready = false;             ///< `grad` holds this backward's contributions.
+  std::string scope;                   ///< Dotted module path, recorded in anomaly mode only.
 
   /// The forward value, wherever it is stored.
   const Tensor& data() const { return external ? *external : value; }
