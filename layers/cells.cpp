@@ -37,9 +37,11 @@ CellBase::CellBase(const char* name, CellKind kind, std::size_t input_size,
 }
 
 StepState CellBase::step(const Var& x, const Var& h, const Var& c) {
+  const ModuleScope scope(this->name());  // anomaly errors name the cell's place in the model
   const std::string name = name_;
-  if (x.rank() != 2 || x.dim(1) != input_size_)
-    throw ShapeError(name + ": expected input " + rows_of(input_size_) + " but got " +
+  // An empty batch is refused like in the sequence layers: it is always a data-pipeline bug.
+  if (x.rank() != 2 || x.dim(1) != input_size_ || x.dim(0) == 0)
+    throw ShapeError(name + ": expected input " + rows_of(input_size_) + " (B > 0) but got " +
                      shape_str(x.shape()));
   const std::size_t batch = x.dim(0);
   const Shape state_shape{batch, hidden_size_};

@@ -55,6 +55,7 @@ void Module::register_module(const std::string& name, Module& child) {
   for (auto& [existing, module] : children_)
     if (existing == name) throw ValueError("register_module: '" + name + "' is already registered");
   children_.emplace_back(name, &child);
+  child.name_ = name;
 }
 
 }  // namespace recur::nn

@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "autograd/anomaly.hpp"
 #include "autograd/parameter.hpp"
 #include "autograd/var.hpp"
 
@@ -43,6 +44,9 @@ class Module {
   Parameter* find_parameter(const std::string& name);
   /// The direct children with their names.
   const std::vector<std::pair<std::string, Module*>>& named_children() const { return children_; }
+  /// The name this module was registered under in its parent (`encoder`); empty for a model that
+  /// is nobody's child. In anomaly mode, errors name where an op ran by the path of these names.
+  const std::string& name() const { return name_; }
   /// The total number of scalar parameters.
   std::size_t num_parameters();
 
@@ -69,6 +73,7 @@ class Module {
 
   std::vector<std::pair<std::string, std::unique_ptr<Parameter>>> parameters_;
   std::vector<std::pair<std::string, Module*>> children_;
+  std::string name_;
   bool training_ = true;
 };
 
@@ -77,8 +82,11 @@ class UnaryModule : public Module {
  public:
   /// Computes the module's output for `x`.
   virtual Var forward(const Var& x) = 0;
-  /// forward(x).
-  Var operator()(const Var& x) { return forward(x); }
+  /// forward(x), inside this module's ModuleScope (so anomaly errors can name it).
+  Var operator()(const Var& x) {
+    ModuleScope scope(name());
+    return forward(x);
+  }
 };
 
 }  // namespace recur::nn

@@ -123,6 +123,7 @@ RecurrentBase::RecurrentBase(const RecurrentSpec& spec) : spec_(spec) {
 
 RecurrentOutputs RecurrentBase::run(const Var& input, const Var& h0, const Var& c0,
                                     const IndexTensor* lengths) {
+  const ModuleScope scope(this->name());  // anomaly errors name the layer's place in the model
   const RecurrentSpec& s = spec_;
   const std::string name = s.name;
   if (input.rank() == 2) return run_unbatched(input, h0, c0, lengths);
