@@ -10,6 +10,7 @@
 #include "core/shape.hpp"
 #include "core/tensor.hpp"
 
+#include "autograd/anomaly.hpp"
 #include "autograd/gradcheck.hpp"
 #include "autograd/no_grad.hpp"
 #include "autograd/parameter.hpp"
