@@ -123,10 +123,10 @@ RecurrentBase::RecurrentBase(const RecurrentSpec& spec) : spec_(spec) {
 
 RecurrentOutputs RecurrentBase::run(const Var& input, const Var& h0, const Var& c0,
                                     const IndexTensor* lengths) {
-  const ModuleScope scope(this->name());  // anomaly errors name the layer's place in the model
   const RecurrentSpec& s = spec_;
   const std::string name = s.name;
   if (input.rank() == 2) return run_unbatched(input, h0, c0, lengths);
+  const ModuleScope scope(this->name());  // anomaly errors name the layer's place in the model
   if (input.rank() != 3 || input.dim(2) != s.input_size || input.dim(0) == 0 || input.dim(1) == 0)
     throw ShapeError(name + ": expected input " + (s.batch_first ? "[B, T, " : "[T, B, ") +
                      std::to_string(s.input_size) + "] (T, B > 0) but got " +

@@ -64,8 +64,14 @@ std::vector<BadInput> bad_inputs() {
   using M = Models;
   return {
       // --- LSTM [T, B, 3], states [4, B, 4] ---
-      {"LSTM input of rank 2", {"LSTM", "[5, 3]"},
-       [](M& m, Tape& t) { m.lstm(t.input(data({5, 3}))); }},
+      {"LSTM unbatched input of the wrong size", {"LSTM", "unbatched", "[5, 4]"},
+       [](M& m, Tape& t) { m.lstm(t.input(data({5, 4}))); }},
+      {"LSTM unbatched input with 3-D states", {"LSTM", "2-D h0", "[4, 1, 4]"},
+       [](M& m, Tape& t) {
+         m.lstm(t.input(data({5, 3})), {t.input(data({4, 1, 4})), t.input(data({4, 1, 4}))});
+       }},
+      {"LSTM input of rank 1", {"LSTM", "[5]"},
+       [](M& m, Tape& t) { m.lstm(t.input(data({5}))); }},
       {"LSTM input of rank 4", {"LSTM", "[5, 2, 3, 1]"},
        [](M& m, Tape& t) { m.lstm(t.input(data({5, 2, 3, 1}))); }},
       {"LSTM wrong feature size", {"LSTM", "3]", "[5, 2, 4]"},
