@@ -16,12 +16,22 @@
 #include "autograd/ops/reductions.hpp"
 #include "autograd/tape.hpp"
 #include "core/error.hpp"
+#include "core/file_io.hpp"
 #include "core/random.hpp"
 #include "core/tensor.hpp"
+#include "layers/activation.hpp"
 #include "layers/cells.hpp"
+#include "layers/dropout.hpp"
+#include "layers/embedding.hpp"
 #include "layers/gru.hpp"
+#include "layers/linear.hpp"
+#include "layers/loss.hpp"
 #include "layers/lstm.hpp"
 #include "layers/rnn.hpp"
+#include "layers/sequential.hpp"
+#include "layers/serialize.hpp"
+#include "core/npz.hpp"
+#include "../core/io_support.hpp"
 
 using namespace recur;
 
@@ -37,11 +47,21 @@ struct Models {
   nn::GRUCell gru_cell{{.input_size = 3, .hidden_size = 4}};
   nn::RNNCell rnn_cell{{.input_size = 3, .hidden_size = 4}};
   Parameter embedding_weight{Generator(1).uniform({10, 4}, -1.0f, 1.0f)};  // 10 tokens
+  nn::Linear linear{{.in_features = 3, .out_features = 4}};
+  nn::Embedding embedding{{.num_embeddings = 10, .embedding_dim = 4}};
+  nn::Sequential mlp;  // Linear(3, 4), Tanh, Linear(5, 2): the second cannot take the first's output
+  test::ScratchDir scratch;
+  Models() {
+    mlp.emplace<nn::Linear>(nn::LinearOptions{.in_features = 3, .out_features = 4});
+    mlp.emplace<nn::Tanh>();
+    mlp.emplace<nn::Linear>(nn::LinearOptions{.in_features = 5, .out_features = 2});
+  }
 
   std::vector<Parameter*> parameters() {
     std::vector<Parameter*> all{&embedding_weight};
     for (nn::Module* module : std::vector<nn::Module*>{&lstm, &lstm_batch_first, &gru, &rnn,
-                                                       &lstm_cell, &gru_cell, &rnn_cell})
+                                                       &lstm_cell, &gru_cell, &rnn_cell, &linear,
+                                                       &embedding, &mlp})
       for (Parameter* parameter : module->parameters()) all.push_back(parameter);
     return all;
   }
@@ -198,6 +218,49 @@ std::vector<BadInput> bad_inputs() {
        [](M& m, Tape& t) { t.backward(m.lstm(t.input(data({5, 2, 3}))).output); }},
       {"backward seeded with the wrong shape", {"backward", "[5, 2, 8]", "[5, 2]"},
        [](M& m, Tape& t) { t.backward(m.lstm(t.input(data({5, 2, 3}))).output, data({5, 2})); }},
+      // --- basic layers ---
+      {"Linear input with the wrong last axis", {"Linear", "[2, 5]", "3"},
+       [](M& m, Tape& t) { m.linear(t.input(data({2, 5}))); }},
+      {"Linear 0-d input", {"Linear", "in_features"},
+       [](M& m, Tape& t) { m.linear(t.input(Tensor(1.0f))); }},
+      {"Sequential whose second Linear does not fit the first", {"Linear", "[2, 4]", "5"},
+       [](M& m, Tape& t) { m.mlp(t.input(data({2, 3}))); }},
+      {"Embedding token past the vocabulary", {"mbedding", "12"},
+       [](M& m, Tape& t) { m.embedding(t, IndexTensor{{1, 2}, {12, 0}}); }},
+      {"Embedding negative token", {"mbedding", "-1"},
+       [](M& m, Tape& t) { m.embedding(t, IndexTensor{-1}); }},
+      {"CrossEntropyLoss class past C", {"cross_entropy", "7"},
+       [](M&, Tape& t) { nn::CrossEntropyLoss()(t.input(data({2, 5}), true), IndexTensor{7, 0}); }},
+      {"MSELoss shapes differ", {"mse_loss", "[4]", "[2, 2]"},
+       [](M&, Tape& t) { nn::MSELoss()(t.input(data({4}), true), t.input(data({2, 2}))); }},
+      // --- loading weights: all or nothing ---
+      {"load a checkpoint of a larger LSTM", {"load", "weight_ih_l0", "[20, 3]", "[16, 3]"},
+       [](M& m, Tape&) {
+         nn::LSTM bigger({.input_size = 3, .hidden_size = 5, .num_layers = 2, .bidirectional = true});
+         nn::save(bigger, m.scratch.file("bigger.npz"));
+         nn::load(m.lstm, m.scratch.file("bigger.npz"));
+       }},
+      {"load a file that does not exist", {"missing.npz"},
+       [](M& m, Tape&) { nn::load(m.gru, m.scratch.file("missing.npz")); }},
+      {"load a truncated file", {"truncated.npz"},
+       [](M& m, Tape&) {
+         nn::save(m.rnn, m.scratch.file("whole.npz"));
+         const auto bytes = read_file(m.scratch.file("whole.npz"), "test");
+         write_file_atomic(m.scratch.file("truncated.npz"),
+                           std::span(bytes.data(), bytes.size() / 2), "test");
+         nn::load(m.rnn, m.scratch.file("truncated.npz"));
+       }},
+      {"load float64 weights", {"load", "float64"},
+       [](M& m, Tape&) {
+         NpzEntries entries = nn::state_dict(m.linear);
+         for (auto& [name, array] : entries) {
+           NpyArray wide{.dtype = DType::float64, .shape = array.shape,
+                         .bytes = std::vector<unsigned char>(array.numel() * 8, 0)};
+           array = wide;
+         }
+         save_npz(m.scratch.file("f64.npz"), entries);
+         nn::load(m.linear, m.scratch.file("f64.npz"));
+       }},
       // --- options ---
       {"LSTM hidden_size 0", {"LSTM", "hidden_size"},
        [](M&, Tape&) { nn::LSTM bad({.input_size = 3, .hidden_size = 0}); }},
@@ -207,6 +270,13 @@ std::vector<BadInput> bad_inputs() {
        [](M&, Tape&) { nn::LSTM bad({.input_size = 3, .hidden_size = 4, .proj_size = 4}); }},
       {"RNNCell input_size 0", {"RNNCell", "input_size"},
        [](M&, Tape&) { nn::RNNCell bad({.input_size = 0, .hidden_size = 4}); }},
+      {"Linear out_features 0", {"Linear", "out_features = 0"},
+       [](M&, Tape&) { nn::Linear bad({.in_features = 3, .out_features = 0}); }},
+      {"Embedding padding_idx past the table", {"Embedding", "padding_idx", "10"},
+       [](M&, Tape&) {
+         nn::Embedding bad({.num_embeddings = 10, .embedding_dim = 2, .padding_idx = 10});
+       }},
+      {"Dropout p = 1", {"Dropout", "p"}, [](M&, Tape&) { nn::Dropout bad({.p = 1.0f}); }},
   };
 }
 
