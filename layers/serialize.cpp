@@ -49,7 +49,10 @@ void load_state_dict(Module& module, const NpzEntries& entries, const std::strin
                          ", the model expects " + shape_str(expected));
     plan.emplace_back(parameter, &array);
   }
-  for (const auto& [name, array] : by_name) {
+  for (const auto& entry_of_file : by_name) {
+    // Plain names, not structured bindings: clang 14 cannot capture those in a lambda.
+    const std::string& name = entry_of_file.first;
+    const NpyArray* array = entry_of_file.second;
     const bool known = std::any_of(parameters.begin(), parameters.end(),
                                    [&](const auto& entry) { return entry.first == name; });
     if (!known)
