@@ -80,7 +80,7 @@ IndexTensor lengths(std::vector<std::int64_t> values) {
   return out;
 }
 
-std::vector<BadInput> bad_inputs() {
+std::vector<BadInput> bad_input_table() {
   using M = Models;
   return {
       // --- LSTM [T, B, 3], states [4, B, 4] ---
@@ -298,7 +298,7 @@ BOOST_AUTO_TEST_CASE(every_bad_input_throws_a_named_error_and_changes_no_paramet
   manual_seed(3);
   Models models;
   const auto before = snapshot(models);
-  const std::vector<BadInput> cases = bad_inputs();
+  const std::vector<BadInput> cases = bad_input_table();
   BOOST_TEST(cases.size() >= 40u);
   for (const BadInput& bad : cases) {
     BOOST_TEST_CONTEXT("case: " << bad.what) {
