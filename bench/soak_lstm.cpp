@@ -5,6 +5,7 @@
 // Exits 1 if resident memory grew by more than 1 MiB between the end of warm-up and the end.
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -73,7 +74,7 @@ int main(int argc, char** argv) {
     Var loss = mse_loss(matmul(last, tape.parameter(head), false, true), y);
     tape.backward(loss);
     sgd_step(lstm, head, 0.01f);
-    loss_value = loss.value()(0);
+    loss_value = loss.value().data()[0];
     const long resident = resident_kib();
     if (step == warmup) after_warmup = resident;
     if (step > warmup) peak_after_warmup = std::max(peak_after_warmup, resident);
