@@ -86,7 +86,7 @@ std::vector<BadInput> bad_input_table() {
       // --- LSTM [T, B, 3], states [4, B, 4] ---
       {"LSTM unbatched input of the wrong size", {"LSTM", "unbatched", "[5, 4]"},
        [](M& m, Tape& t) { m.lstm(t.input(data({5, 4}))); }},
-      {"LSTM unbatched input with 3-D states", {"LSTM", "2-D h0", "[4, 1, 4]"},
+      {"LSTM unbatched input with 3-D states", {"LSTM", "needs a 2-D", "[4, 1, 4]"},
        [](M& m, Tape& t) {
          m.lstm(t.input(data({5, 3})), {t.input(data({4, 1, 4})), t.input(data({4, 1, 4}))});
        }},

@@ -47,8 +47,9 @@ BOOST_AUTO_TEST_SUITE(nonfinite_step)
 BOOST_AUTO_TEST_CASE(a_batch_with_inf_is_skipped_and_changes_nothing) {
   Parameter weight(Tensor{{0.5f, -0.25f}});
   optim::Adam optimizer({&weight}, {.lr = 0.01});
-  const Tensor x = {{1.0f, 2.0f}, {0.5f, -1.0f}};
-  const Tensor y = {{1.0f}, {0.0f}};
+  const Tensor x = Tensor{{1.0f, 2.0f}, {0.5f, -1.0f}};
+  Tensor y = zeros({2, 1});  // targets [2, 1]: 1 and 0
+  y(0, 0) = 1.0f;
   int skipped = 0;
   BOOST_TEST(std::isfinite(guarded_step(weight, optimizer, x, y, skipped)));
   const Tensor weight_before = weight.value;
