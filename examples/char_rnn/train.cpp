@@ -7,7 +7,7 @@
 #include <iostream>
 #include <iterator>
 
-#include "csv_plot.hpp"
+#include "../common/plot.hpp"
 #include "char_rnn.hpp"
 
 namespace char_rnn {

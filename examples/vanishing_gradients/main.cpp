@@ -18,7 +18,7 @@
 #include <CLI/CLI.hpp>
 #include <recur/recur.hpp>
 
-#include "csv_plot.hpp"
+#include "../common/plot.hpp"
 #include "adding_task.hpp"
 #include "step_net.hpp"
 

@@ -3,6 +3,8 @@
 // one-line error and a non-zero exit.
 #include <boost/test/unit_test.hpp>
 
+#include "support/run_program.hpp"
+
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -16,21 +18,10 @@
 
 namespace {
 
-struct Run {
-  int status = -1;
-  std::string output;
-};
+using Run = recur::test::ProgramRun;
 
-Run run(const std::string& command) {
-  Run result;
-  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return result;
-  char buffer[4096];
-  while (std::fgets(buffer, sizeof buffer, pipe) != nullptr) result.output += buffer;
-  const int raw = ::pclose(pipe);
-  result.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  return result;
-}
+// Runs `command` with its stderr folded into the output.
+Run run(const std::string& command) { return recur::test::run_program(command + " 2>&1"); }
 
 // Rows of losses.csv: step, train_loss, val_loss.
 struct LossRow {
