@@ -4,6 +4,8 @@
 // They run in every RNN step (chunk of the gates, select of step t, stack of the outputs).
 #include "autograd/ops/shape_ops.hpp"
 
+#include "autograd/ops/lanes.hpp"
+
 #include <algorithm>
 #include <string>
 
@@ -17,18 +19,12 @@
 namespace recur {
 namespace {
 
-// A tensor seen along `axis` as [outer, extent, inner].
-struct AxisBlocks {
-  std::size_t outer = 1, extent = 1, inner = 1;
-};
+// A tensor seen along `axis` as [outer, extent, inner]: the same view the reductions use.
+using AxisBlocks = detail::Lanes;
 
 template <class Range>
 AxisBlocks blocks_along(const Range& shape, std::size_t axis) {
-  AxisBlocks blocks;
-  for (std::size_t d = 0; d < axis; ++d) blocks.outer *= shape[d];
-  blocks.extent = shape[axis];
-  for (std::size_t d = axis + 1; d < shape.size(); ++d) blocks.inner *= shape[d];
-  return blocks;
+  return detail::lanes_of(shape, axis);
 }
 
 // dst[i] += src[i] for n floats, vectorised (the plain loop does not vectorise at -O2).
