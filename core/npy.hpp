@@ -16,7 +16,15 @@ namespace recur {
 
 /// The element types a `.npy` file may hold here (NumPy's `<f4`, `<f8`, `<i4`, `<i8`, `|u1`,
 /// `|b1`, `<u8`). Big-endian files are converted to little-endian on load.
-enum class DType { float32, float64, int32, int64, uint8, boolean, uint64 };
+enum class DType {
+  float32,  ///< `<f4`, 4 bytes; recur::Tensor's type.
+  float64,  ///< `<f8`, 8 bytes.
+  int32,    ///< `<i4`, 4 bytes.
+  int64,    ///< `<i8`, 8 bytes; recur::IndexTensor's type.
+  uint8,    ///< `|u1`, 1 byte.
+  boolean,  ///< `|b1`, 1 byte, 0 or 1.
+  uint64,   ///< `<u8`, 8 bytes.
+};
 
 /// Bytes per element: 4 for float32, 1 for boolean.
 std::size_t dtype_size(DType dtype);

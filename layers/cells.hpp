@@ -11,7 +11,10 @@
 namespace recur::nn {
 
 /// The activation of a plain RNN, as torch.nn.RNN's `nonlinearity`.
-enum class Nonlinearity { tanh, relu };
+enum class Nonlinearity {
+  tanh,  ///< h' = tanh(...), PyTorch's default.
+  relu,  ///< h' = max(0, ...).
+};
 
 /// An LSTM's state: h [.., B, Hout] and c [.., B, H]; PyTorch's `(h, c)` tuple.
 struct LSTMState {

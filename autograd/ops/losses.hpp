@@ -10,7 +10,11 @@
 namespace recur {
 
 /// How a loss combines its per-element terms, as in torch.nn.
-enum class Reduction { mean, sum, none };
+enum class Reduction {
+  mean,  ///< The mean of the terms (over non-ignored targets for cross-entropy): a scalar.
+  sum,   ///< The sum of the terms: a scalar.
+  none,  ///< Every term, in the shape of the targets.
+};
 
 /// Cross-entropy of `logits` [N, C] against class indices `targets` [N], fused log-softmax and
 /// negative log-likelihood (stable, and its gradient is softmax - onehot). Targets equal to
