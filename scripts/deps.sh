@@ -2,8 +2,8 @@
 # Installs the Debian packages recur needs, when some are missing. Sourced by demo.sh and test.sh.
 # As root it runs apt-get; otherwise it lists the missing packages and stops.
 recur_packages=(cmake g++ make pkg-config ccache xtensor-dev libxtensor-blas-dev libxsimd-dev
-  libopenblas-dev libboost-test-dev libzip-dev doxygen graphviz libcli11-dev gnuplot-nox
-  python3-numpy python3-torch clang-14 libclang-rt-14-dev)
+  libopenblas-dev libboost-test-dev libzip-dev doxygen graphviz libjs-mathjax libcli11-dev
+  gnuplot-nox python3-numpy python3-torch clang-14 libclang-rt-14-dev)
 
 recur_install_missing() {
   local missing=() pkg
