@@ -3,7 +3,7 @@
 # As root it runs apt-get; otherwise it lists the missing packages and stops.
 recur_packages=(cmake g++ make pkg-config ccache xtensor-dev libxtensor-blas-dev libxsimd-dev
   libopenblas-dev libboost-test-dev libzip-dev doxygen graphviz libjs-mathjax libcli11-dev
-  gnuplot-nox python3-numpy python3-torch clang-14 libclang-rt-14-dev)
+  gnuplot-nox python3-numpy python3-torch clang-14 libclang-rt-14-dev libopenmpi-dev openmpi-bin)
 
 recur_install_missing() {
   local missing=() pkg
