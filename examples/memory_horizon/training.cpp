@@ -2,14 +2,21 @@
 
 #include <algorithm>
 #include <chrono>
+#include <iostream>
 
 #include "autograd/no_grad.hpp"
 #include "autograd/ops/losses.hpp"
+#include "distributed/distributed.hpp"
 #include "optim/adam.hpp"
 #include "optim/clip.hpp"
 
 namespace recur::examples {
 namespace {
+
+// Under `mpirun -np N` every rank runs the whole program; train() splits each batch over the
+// ranks. Only rank 0 prints: set up before main() so that main's first line is printed once.
+// (Files are written by every rank, with the same contents.) One process: rank 0, no change.
+const distributed::RootOnlyConsole root_only_console{distributed::world()};
 
 // Index of the largest logit of row b.
 std::int64_t predicted_class(const Tensor& logits, std::size_t b) {
@@ -34,16 +41,28 @@ TrainResult train(SequenceClassifier& model, const TaskOptions& task, std::size_
   model.train();
   optim::Adam optimizer(model.parameters(), {.lr = options.lr});
   TrainResult result;
+  // Data-parallel (one process: a no-op): every rank starts from rank 0's weights, draws the
+  // same batches from `generator` and trains on its share of each, gradients averaged.
+  const distributed::Communicator& world = distributed::world();
+  if (options.batch < static_cast<std::size_t>(world.size()))
+    throw ValueError("memory_horizon: batch " + std::to_string(options.batch) + " is smaller than the " +
+                     std::to_string(world.size()) + " ranks it is split over");
+  const distributed::Shard mine = distributed::shard(options.batch, world);
+  distributed::broadcast_parameters(model, 0, world);
+  distributed::GradientAverager averager(model.parameters(), world);
   std::size_t training_gap = options.curriculum ? std::min<std::size_t>(1, gap) : gap;
   double loss_sum = 0.0;
   std::size_t loss_count = 0;
   Tape tape;
   for (std::size_t step = 1; step <= options.steps; ++step) {
     // One step: fresh sequences, forward, backward, clip, Adam.
-    const TaskBatch batch = make_batch(task, training_gap, options.batch, generator);
+    TaskBatch batch = make_batch(task, training_gap, options.batch, generator);
+    if (world.size() > 1)
+      batch = {distributed::take_shard(batch.tokens, 1, mine), distributed::take_shard(batch.labels, 0, mine)};
     tape.clear();
     const Var loss = cross_entropy(model.logits(tape, batch.tokens), batch.labels);
     tape.backward(loss);
+    averager.average(static_cast<double>(mine.size()));
     optim::clip_grad_norm(model.parameters(), options.clip);
     optimizer.step();
     optimizer.zero_grad();
@@ -51,7 +70,9 @@ TrainResult train(SequenceClassifier& model, const TaskOptions& task, std::size_
     ++loss_count;
 
     if (step % options.eval_every != 0 && step != options.steps) continue;
-    result.final_loss = loss_sum / static_cast<double>(loss_count);
+    // The mean over every rank's sequences (each rank's loss is the mean over its share).
+    result.final_loss = world.allreduce_sum(loss_sum * static_cast<double>(mine.size()), "train loss") /
+                        static_cast<double>(loss_count * options.batch);
     loss_sum = 0.0;
     loss_count = 0;
     if (callback) callback(step, result.final_loss);
