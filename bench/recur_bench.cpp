@@ -10,6 +10,7 @@
 // of the same shapes alone, so gemm_fraction = gemm_ms / median_ms is how close the step comes
 // to the machine's GEMM throughput.
 #include <sys/resource.h>
+#include <time.h>
 
 #include <algorithm>
 #include <chrono>
@@ -28,18 +29,27 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// CPU time of this process in ms: on a machine shared with other jobs it leaves out the time the
+// scheduler gave the core to someone else, which wall time counts.
+double cpu_ms() {
+  timespec now{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now);
+  return static_cast<double>(now.tv_sec) * 1e3 + static_cast<double>(now.tv_nsec) * 1e-6;
+}
+
 struct Options {
   std::string cell = "lstm";
   std::size_t batch = 32, seq = 64, input = 64, hidden = 256, layers = 1, classes = 32;
   int threads = 1, steps = 20, warmup = 3;
   bool infer = false;
+  bool time_gemm = true;  // --no-gemm skips timing the bare GEMMs (for profiling the step alone)
 };
 
 [[noreturn]] void usage(const char* problem) {
   std::fprintf(stderr,
                "recur_bench: %s\nusage: recur_bench --cell lstm|gru|rnn --batch B --seq T "
                "--input I --hidden H --layers L --threads N --steps S --warmup W [--infer] "
-               "[--classes C]\n",
+               "[--classes C] [--no-gemm]\n",
                problem);
   std::exit(2);
 }
@@ -50,6 +60,10 @@ Options parse(int argc, char** argv) {
     const std::string flag = argv[i];
     if (flag == "--infer") {
       o.infer = true;
+      continue;
+    }
+    if (flag == "--no-gemm") {
+      o.time_gemm = false;
       continue;
     }
     if (i + 1 >= argc) usage(("missing value after " + flag).c_str());
@@ -252,11 +266,13 @@ int main(int argc, char** argv) {
 
   if (o.infer) rnn->module().eval();
   for (int i = 0; i < o.warmup; ++i) step();
-  std::vector<double> times;
+  std::vector<double> times, cpu_times;
   const std::uint64_t allocations_before = recur_bench::allocation_count();
   for (int i = 0; i < o.steps; ++i) {
     const auto start = Clock::now();
+    const double cpu_start = cpu_ms();
     step();
+    cpu_times.push_back(cpu_ms() - cpu_start);
     times.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
   }
   const std::uint64_t allocations = recur_bench::allocation_count() - allocations_before;
@@ -265,18 +281,20 @@ int main(int argc, char** argv) {
   const double peak_rss_mb = static_cast<double>(usage.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB
 
   std::sort(times.begin(), times.end());
+  std::sort(cpu_times.begin(), cpu_times.end());
   const double median = times[times.size() / 2], minimum = times.front();
+  const double median_cpu = cpu_times[cpu_times.size() / 2];
   const std::vector<GemmShape> gemms = step_gemms(o);
-  const double gemm_ms = time_gemms(gemms, std::max(3, std::min(o.steps, 10)));
+  const double gemm_ms = o.time_gemm ? time_gemms(gemms, std::max(3, std::min(o.steps, 10))) : 0.0;
   const double flops = gemm_flops(gemms);
   std::printf(
       "{\"impl\": \"recur\", \"cell\": \"%s\", \"mode\": \"%s\", \"batch\": %zu, \"seq\": %zu, "
       "\"input\": %zu, \"hidden\": %zu, \"layers\": %zu, \"classes\": %zu, \"threads\": %d, "
-      "\"steps\": %d, \"median_ms\": %.4f, \"min_ms\": %.4f, \"peak_rss_mb\": %.1f, "
+      "\"steps\": %d, \"median_ms\": %.4f, \"median_cpu_ms\": %.4f, \"min_ms\": %.4f, \"peak_rss_mb\": %.1f, "
       "\"allocs_per_step\": %.2f, \"gemm_ms\": %.4f, \"gemm_fraction\": %.3f, "
       "\"step_gflops\": %.2f, \"gemm_gflops\": %.2f, \"loss\": %.6f}\n",
       o.cell.c_str(), o.infer ? "infer" : "train", o.batch, o.seq, o.input, o.hidden, o.layers,
-      o.classes, o.threads, o.steps, median, minimum, peak_rss_mb,
+      o.classes, o.threads, o.steps, median, median_cpu, minimum, peak_rss_mb,
       static_cast<double>(allocations) / o.steps, gemm_ms, gemm_ms / median,
       flops / median / 1e6, flops / gemm_ms / 1e6, last_loss);
   return 0;

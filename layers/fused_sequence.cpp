@@ -17,6 +17,7 @@
 #include "autograd/recorder.hpp"
 #include "core/error.hpp"
 #include "core/gemm.hpp"
+#include "layers/packed_gemm.hpp"
 
 namespace recur::nn::detail {
 namespace {
@@ -53,6 +54,17 @@ struct Layout {
     total = d_c + d.B * d.H;
   }
 };
+
+// The recurrent weight packed for the per-step products: W_hh^T for the forward (hp W_hh^T),
+// W_hh for the backward (dG W_hh). Packed once per sequence; the memory stays with the thread.
+PackedRight& packed_weight_forward() {
+  static thread_local PackedRight packed;
+  return packed;
+}
+PackedRight& packed_weight_backward() {
+  static thread_local PackedRight packed;
+  return packed;
+}
 
 float* rows_of(Tensor& t, std::size_t row, std::size_t width) { return t.data() + row * width; }
 const float* rows_of(const Tensor& t, std::size_t row, std::size_t width) {
@@ -207,6 +219,8 @@ Var fused_sequence(CellKind kind, const FusedSequenceInputs& in, std::size_t seq
   const Tensor& gx = in.gates_x.value();
   const Tensor& w = in.weight_hh.value();
   float* base = saved.data();
+  PackedRight& wt = packed_weight_forward();
+  wt.pack(w.data(), true, H, G);
 
   for (std::size_t n = 0; n < T; ++n) {
     const std::size_t t = d.time(n);
@@ -215,7 +229,7 @@ Var fused_sequence(CellKind kind, const FusedSequenceInputs& in, std::size_t seq
     const float* x = rows_of(gx, t * B, G);
     if (kind == CellKind::rnn_tanh || kind == CellKind::rnn_relu) {
       std::memcpy(h, x, B * H * sizeof(float));
-      gemm_raw(hp, false, w.data(), true, h, B, H, H, 1.0f, 1.0f);
+      wt.multiply(hp, B, h, true);
       rnn_forward(kind == CellKind::rnn_relu, h, B * H);
     } else if (is_lstm) {
       float* a = base + layout.gates + (keep_all ? t : 0) * B * 4 * H;
@@ -223,7 +237,7 @@ Var fused_sequence(CellKind kind, const FusedSequenceInputs& in, std::size_t seq
       float* c = base + layout.cells + slot * B * H;
       const float* cp = n == 0 ? in.c0.value().data() : base + layout.cells + prev_slot * B * H;
       std::memcpy(a, x, B * G * sizeof(float));
-      gemm_raw(hp, false, w.data(), true, a, B, G, H, 1.0f, 1.0f);
+      wt.multiply(hp, B, a, true);
       lstm_forward(a, cp, c, h, B, H);
       if (n + 1 == T) std::memcpy(rows_of(out, T * B, H), c, B * H * sizeof(float));
     } else {
@@ -232,7 +246,7 @@ Var fused_sequence(CellKind kind, const FusedSequenceInputs& in, std::size_t seq
         const float* bias = in.bias_hh.value().data();
         for (std::size_t b = 0; b < B; ++b) std::memcpy(gh + b * G, bias, G * sizeof(float));
       }
-      gemm_raw(hp, false, w.data(), true, gh, B, G, H, 1.0f, has_bias_hh ? 1.0f : 0.0f);
+      wt.multiply(hp, B, gh, has_bias_hh);
       float* s = base + layout.gates + (keep_all ? t : 0) * B * 4 * H;
       gru_forward(x, gh, hp, s, h, B, H);
     }
@@ -254,6 +268,8 @@ Var fused_sequence(CellKind kind, const FusedSequenceInputs& in, std::size_t seq
     std::fill(dh, dh + B * H, 0.0f);
     if (is_lstm) std::memcpy(dc, rows_of(dout, T * B, H), B * H * sizeof(float));
     const bool need_x = ctx.needs_grad(0);
+    PackedRight& wp = packed_weight_backward();
+    wp.pack(w.data(), false, G, H);
     Tensor* dgx = (is_gru && need_x) ? &ctx.grad_input(0) : nullptr;
     for (std::size_t n = T; n-- > 0;) {
       const std::size_t t = d.time(n);
@@ -266,7 +282,7 @@ Var fused_sequence(CellKind kind, const FusedSequenceInputs& in, std::size_t seq
         const float* c = base + layout.cells + t * B * H;
         const float* cp = n == 0 ? ctx.input(3).data() : base + layout.cells + d.time(n - 1) * B * H;
         lstm_backward(a, cp, c, dh, dc, g, B, H);
-        gemm_raw(g, false, w.data(), false, dh, B, H, G, 1.0f, 0.0f);
+        wp.multiply(g, B, dh, false);
       } else if (is_gru) {
         static thread_local Tensor no_grad_scratch;
         float* dx;
@@ -277,10 +293,10 @@ Var fused_sequence(CellKind kind, const FusedSequenceInputs& in, std::size_t seq
           dx = no_grad_scratch.data();
         }
         gru_backward(base + layout.gates + t * B * 4 * H, hp, dh, g, dx, B, H);
-        gemm_raw(g, false, w.data(), false, dh, B, H, G, 1.0f, 1.0f);
+        wp.multiply(g, B, dh, true);
       } else {
         rnn_backward(d.kind == CellKind::rnn_relu, rows_of(out, t * B, H), dh, g, B * H);
-        gemm_raw(g, false, w.data(), false, dh, B, H, G, 1.0f, 0.0f);
+        wp.multiply(g, B, dh, false);
       }
     }
     if (need_x && !is_gru) {

@@ -3,6 +3,7 @@
 // a finite-difference gradcheck of the fused node itself.
 #include <boost/test/unit_test.hpp>
 
+#include <array>
 #include <span>
 #include <string>
 #include <vector>
@@ -77,11 +78,14 @@ std::vector<Tensor> random_inputs(CellKind kind, std::size_t T, std::size_t B, s
 
 BOOST_AUTO_TEST_SUITE(fused_sequence_suite)
 
+// Sizes: a small one, and one with full 16-column panels and 6- and 4-row blocks of the packed
+// recurrent product (layers/packed_gemm.hpp) plus their tails.
 BOOST_AUTO_TEST_CASE(fused_sequence_matches_the_composite_ops_in_values_and_gradients) {
-  const std::size_t T = 7, B = 3, H = 5;
+  for (const auto [T, B, H] : {std::array<std::size_t, 3>{7, 3, 5}, {3, 8, 20}, {2, 13, 33}})
   for (CellKind kind : kinds) {
     for (bool reverse : {false, true}) {
-      BOOST_TEST_CONTEXT(name_of(kind) << (reverse ? " reverse" : " forward")) {
+      BOOST_TEST_CONTEXT(name_of(kind) << (reverse ? " reverse" : " forward") << " T " << T
+                                       << " B " << B << " H " << H) {
         const std::vector<Tensor> values = random_inputs(kind, T, B, H, 7);
         std::vector<Tensor> results, grads;
         for (bool use_fused : {false, true}) {

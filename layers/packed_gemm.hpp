@@ -1,0 +1,38 @@
+/// @file
+/// A matrix product with a right operand packed once and reused many times: the recurrent
+/// weight of a layer multiplies every time step's small [B, H] state. OpenBLAS repacks both
+/// operands and scales C on every call, which on these small shapes (B 1..64, H 64..512) costs
+/// as much as the arithmetic; packing W_hh once per sequence and running a register-blocked
+/// AVX2 kernel over it removes that overhead. tests/layers/packed_gemm_test.cpp compares it
+/// with gemm_raw on every shape class (edges of the 6-row and 16-column blocks).
+#pragma once
+
+#include <cstddef>
+#include <vector>
+
+namespace recur::nn::detail {
+
+/// op(B) of C = A op(B), stored as panels of 16 columns, each panel k rows of 16 floats
+/// (zero-padded past n), so the kernel reads it with two aligned vector loads per row.
+class PackedRight {
+ public:
+  /// Packs op(B), [k, n]: B is row-major [k, n], or [n, k] when `transpose` (then op(B) = B^T).
+  /// Reuses this object's memory when it is large enough.
+  void pack(const float* b, bool transpose, std::size_t k, std::size_t n);
+
+  /// C = A op(B) (accumulate false) or C += A op(B) (accumulate true). A is row-major [m, k],
+  /// C row-major [m, n], both contiguous.
+  void multiply(const float* a, std::size_t m, float* c, bool accumulate) const;
+
+  /// Inner size k of the packed operand.
+  std::size_t k() const { return k_; }
+  /// Columns n of the packed operand.
+  std::size_t n() const { return n_; }
+
+ private:
+  std::vector<float> storage_;  // over-allocated by 8 floats so panels can start 32-byte aligned
+  float* panels_ = nullptr;
+  std::size_t k_ = 0, n_ = 0;
+};
+
+}  // namespace recur::nn::detail
