@@ -3,7 +3,10 @@
 // under `mpirun -np 2` (and once as a plain process, where every collective is a no-op).
 #include <boost/test/unit_test.hpp>
 
+#include <cmath>
 #include <cstdlib>
+#include <iostream>
+#include <sstream>
 #include <string>
 
 #include "training_fixture.hpp"
@@ -148,4 +151,33 @@ BOOST_AUTO_TEST_CASE(a_failure_on_rank_0_reaches_every_rank) {
   optim::Adam adam(model.parameters());
   BOOST_CHECK_THROW(dist::save_checkpoint("/nonexistent-dir/x.npz", {.model = &model, .optimizer = &adam}, 1),
                     dist::DistributedError);
+}
+
+BOOST_AUTO_TEST_CASE(only_rank_0_prints) {
+  // Rank 1 of 2 (a stand-in communicator, no MPI needed) prints nothing; rank 0 everything.
+  std::ostringstream captured;
+  std::streambuf* saved = std::cout.rdbuf(captured.rdbuf());
+  {
+    const dist::Communicator rank_one(1, 2, false);
+    const dist::RootOnlyConsole console(rank_one);
+    std::cout << "from rank 1";
+    dist::root_out(rank_one) << "also from rank 1";
+  }
+  std::cout << "after";
+  {
+    const dist::Communicator rank_zero(0, 2, false);
+    const dist::RootOnlyConsole console(rank_zero);
+    dist::root_out(rank_zero) << ", from rank 0";
+  }
+  std::cout.rdbuf(saved);
+  BOOST_TEST(captured.str() == "after, from rank 0");
+}
+
+BOOST_AUTO_TEST_CASE(bad_averager_options_and_weights_are_refused) {
+  SequenceTagger model;
+  BOOST_CHECK_THROW(dist::GradientAverager(model.parameters(), dist::world(), {.bucket_bytes = 4}),
+                    ValueError);
+  dist::GradientAverager averager(model.parameters());
+  BOOST_CHECK_THROW(averager.average(-1.0), ValueError);
+  BOOST_CHECK_THROW(averager.average(std::nan("")), ValueError);
 }
