@@ -34,6 +34,10 @@ class BackwardContext {
   bool needs_grad(std::size_t i) const { return tape_.node(node_.inputs[i]).requires_grad; }
   /// dL/dx_i, zero-initialised on first use; add into it.
   Tensor& grad_input(std::size_t i) { return tape_.grad_buffer(node_.inputs[i]); }
+  /// dL/dx_i for a rule that writes every element of it: when input `i` has received nothing
+  /// yet in this backward, its buffer uninitialised (spares a zero-fill and an addition pass
+  /// over a large gradient); nullptr when it already holds a contribution (use grad_input()).
+  Tensor* grad_input_to_overwrite(std::size_t i) { return tape_.fresh_grad_buffer(node_.inputs[i]); }
 
  private:
   Tape& tape_;

@@ -145,6 +145,14 @@ Tensor& Tape::grad_buffer(std::uint32_t index) {
   return node.grad;
 }
 
+Tensor* Tape::fresh_grad_buffer(std::uint32_t index) {
+  Node& node = nodes_[index];
+  if (node.grad_ready) return nullptr;
+  node.grad.resize(node.data().shape());
+  node.grad_ready = true;
+  return &node.grad;
+}
+
 void Tape::backward(const Var& root) {
   check_var(root, "backward");
   const Node& node = nodes_[root.index_];

@@ -104,6 +104,9 @@ class Tape {
   void check_var(const Var& var, const char* op) const;
   /// The gradient buffer of node `index`, zero-filled on first use in this backward.
   Tensor& grad_buffer(std::uint32_t index);
+  /// The gradient buffer of node `index`, sized but not zero-filled, when nothing has been added
+  /// to it yet in this backward (the caller must then write every element); nullptr otherwise.
+  Tensor* fresh_grad_buffer(std::uint32_t index);
   /// @}
 
  private:

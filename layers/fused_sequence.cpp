@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <vector>
 
 #include "autograd/ops/lanes.hpp"
 #include "autograd/recorder.hpp"
@@ -48,8 +49,11 @@ struct Layout {
                                                             : 0;
     cells = gates + steps * d.B * gate_width;
     d_gates = cells + (d.kind == CellKind::lstm ? (keep_all ? d.T : 2) * d.B * d.H : 0);
-    // The GRU's forward needs hp W_hh^T + b_hh for one step: it lives in d_gates' place.
-    d_h = d_gates + (keep_all ? rows * d.G() : d.B * d.G());
+    // The GRU keeps its dG here (the backward writes dgates_x and dG_h apart), and its forward
+    // needs hp W_hh^T + b_hh for one step in the same place. RNN and LSTM write dG straight
+    // into the gradient of gates_x (see the backward), so they need no room for it.
+    const bool gru = d.kind == CellKind::gru;
+    d_h = d_gates + (gru ? (keep_all ? rows * d.G() : d.B * d.G()) : 0);
     d_c = d_h + d.B * d.H;
     total = d_c + d.B * d.H;
   }
@@ -262,12 +266,25 @@ Var fused_sequence(CellKind kind, const FusedSequenceInputs& in, std::size_t seq
     const Tensor& w = ctx.input(2);
     // The saved buffer is the node's own; backward writes its scratch parts (dG, dh, dc).
     float* base = const_cast<float*>(ctx.saved().data());
-    float* dG = base + layout.d_gates;  // [T*B, G], time-major
+    // dG [T*B, G], time-major. For RNN and LSTM it is exactly dL/dgates_x, so it is written
+    // straight into that gradient when nothing else has added to it yet (the usual case: the
+    // layer's own input projection); otherwise into scratch that is added afterwards.
+    const bool need_x = ctx.needs_grad(0);
+    Tensor* direct = (need_x && !is_gru) ? ctx.grad_input_to_overwrite(0) : nullptr;
+    float* dG;
+    if (is_gru) {
+      dG = base + layout.d_gates;
+    } else if (direct) {
+      dG = direct->data();
+    } else {
+      static thread_local std::vector<float> scratch;
+      if (scratch.size() < T * B * G) scratch.resize(T * B * G);
+      dG = scratch.data();
+    }
     float* dh = base + layout.d_h;      // [B, H], dL/dh of the step being processed
     float* dc = base + layout.d_c;      // [B, H], LSTM: dL/dc flowing to the earlier step
     std::fill(dh, dh + B * H, 0.0f);
     if (is_lstm) std::memcpy(dc, rows_of(dout, T * B, H), B * H * sizeof(float));
-    const bool need_x = ctx.needs_grad(0);
     PackedRight& wp = packed_weight_backward();
     wp.pack(w.data(), false, G, H);
     Tensor* dgx = (is_gru && need_x) ? &ctx.grad_input(0) : nullptr;
@@ -299,7 +316,7 @@ Var fused_sequence(CellKind kind, const FusedSequenceInputs& in, std::size_t seq
         wp.multiply(g, B, dh, false);
       }
     }
-    if (need_x && !is_gru) {
+    if (need_x && !is_gru && !direct) {
       float* dx = ctx.grad_input(0).data();
       for (std::size_t k = 0; k < T * B * G; ++k) dx[k] += dG[k];
     }

@@ -111,6 +111,31 @@ BOOST_AUTO_TEST_CASE(fused_sequence_matches_the_composite_ops_in_values_and_grad
   }
 }
 
+// The backward writes dL/dgates_x straight into its buffer when it is the first contribution;
+// here another op recorded after the fused node contributes first, so it must add instead.
+BOOST_AUTO_TEST_CASE(fused_sequence_adds_to_a_gradient_that_already_holds_a_contribution) {
+  const std::size_t T = 4, B = 3, H = 5;
+  for (CellKind kind : kinds) {
+    BOOST_TEST_CONTEXT(name_of(kind)) {
+      const std::vector<Tensor> values = random_inputs(kind, T, B, H, 13);
+      std::vector<Tensor> grads;
+      for (bool use_fused : {false, true}) {
+        recur::Tape tape;
+        std::vector<Var> in;
+        for (const Tensor& v : values) in.push_back(tape.input(v, true));
+        const Var out = use_fused ? fused(kind, in, T, false) : composite(kind, in, T, false);
+        const Var other = tape.input(recur::Generator(3).uniform(
+            {values[0].shape(0), values[0].shape(1)}, -1.0f, 1.0f));
+        const Var loss = recur::add(recur::sum(recur::mul(out, out)),
+                                    recur::sum(recur::mul(in[0], other)));
+        tape.backward(loss);
+        grads.push_back(in[0].grad());
+      }
+      RECUR_CHECK_CLOSE(grads[1], grads[0], 1e-4, 1e-5);
+    }
+  }
+}
+
 BOOST_AUTO_TEST_CASE(fused_sequence_passes_gradcheck) {
   const std::size_t T = 4, B = 2, H = 3;
   for (CellKind kind : kinds) {
