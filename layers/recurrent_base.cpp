@@ -12,6 +12,7 @@
 #include "autograd/ops/linalg.hpp"
 #include "autograd/ops/nn_ops.hpp"
 #include "autograd/ops/shape_ops.hpp"
+#include "autograd/recorder.hpp"
 #include "autograd/tape.hpp"
 #include "core/error.hpp"
 #include "core/random.hpp"
@@ -79,6 +80,22 @@ Tensor recurrent_dropout_mask(std::size_t batch, std::size_t features, float p) 
   Generator& generator = default_generator();
   for (float& value : mask) value = generator.next_float() >= p ? keep_scale : 0.0f;
   return mask;
+}
+
+// Rows [0, rows) of a [R, F] value viewed as `shape` (rows * F elements): the fused LSTM's result
+// without its final-c rows as the layer's [T, B, H] output, in one copy where a slice and a
+// reshape made two (and two more gradient buffers of the output's size: peak memory).
+Var leading_rows_as(const Var& x, std::size_t rows, const Shape& shape) {
+  const std::size_t count = rows * x.dim(1);
+  NodeRecorder rec("leading_rows_as", {x});
+  Tensor& y = rec.output(shape);
+  std::copy_n(x.value().data(), count, y.data());
+  return rec.finish([count](BackwardContext& ctx) {
+    if (!ctx.needs_grad(0)) return;
+    float* grad = ctx.grad_input(0).data();
+    const float* dy = ctx.grad_output().data();
+    for (std::size_t k = 0; k < count; ++k) grad[k] += dy[k];
+  });
 }
 
 }  // namespace
@@ -150,6 +167,7 @@ RecurrentOutputs RecurrentBase::run(const Var& input, const Var& h0, const Var& 
   Var zero_h, zero_c;  // made on first use, shared by every layer and direction
   std::vector<Var> h_finals(states), c_finals(states);
   std::vector<Var> outputs(seq_len);
+  Var lstm_sequence;  // the last fused LSTM result, when it is the layer's whole output
   for (std::size_t layer = 0; layer < s.num_layers; ++layer) {
     std::vector<Var> direction_outputs;
     for (std::size_t direction = 0; direction < directions; ++direction) {
@@ -197,11 +215,14 @@ RecurrentOutputs RecurrentBase::run(const Var& input, const Var& h0, const Var& 
         const Var sequence = fused_sequence(s.kind, {gates_x, state.h, state.c, weights.weight_hh,
                                                      weights.bias_hh}, seq_len, direction == 1);
         const std::size_t rows = seq_len * batch;
-        const Var hs = is_lstm ? slice(sequence, 0, 0, rows) : sequence;  // [T*B, H]
         const std::size_t last = direction == 0 ? seq_len - 1 : 0;     // the last step processed
-        h_finals[k] = slice(hs, 0, last * batch, (last + 1) * batch);
+        h_finals[k] = slice(sequence, 0, last * batch, (last + 1) * batch);
         if (is_lstm) c_finals[k] = slice(sequence, 0, rows, rows + batch);
-        direction_outputs.push_back(hs);
+        if (is_lstm && directions == 1 && layer + 1 == s.num_layers) {
+          lstm_sequence = sequence;  // becomes the output below without a [T*B, H] slice
+          continue;
+        }
+        direction_outputs.push_back(is_lstm ? slice(sequence, 0, 0, rows) : sequence);  // [T*B, H]
         continue;
       }
       const Tensor drop_mask =
@@ -230,12 +251,15 @@ RecurrentOutputs RecurrentBase::run(const Var& input, const Var& h0, const Var& 
       h_finals[k] = state.h;
       c_finals[k] = state.c;
     }
+    if (lstm_sequence.defined()) break;  // the last layer, output taken below
     x = directions == 2 ? concat(direction_outputs, 1) : direction_outputs[0];
     if (layer + 1 < s.num_layers && s.dropout > 0.0f && is_training())
       x = dropout(x, s.dropout, true);
   }
   RecurrentOutputs result;
-  result.output = reshape(x, {seq_len, batch, directions * out});
+  result.output = lstm_sequence.defined()
+                      ? leading_rows_as(lstm_sequence, seq_len * batch, {seq_len, batch, out})
+                      : reshape(x, {seq_len, batch, directions * out});
   if (s.batch_first) result.output = transpose(result.output, 0, 1);
   result.h_n = stack(h_finals, 0);
   if (is_lstm) result.c_n = stack(c_finals, 0);
