@@ -5,7 +5,7 @@
 set terminal pngcairo size 800,500 font "sans,11"
 set key top left
 set grid
-set ylabel "ms per training step (1 thread)"
+set ylabel "CPU ms per training step (1 thread)"
 
 set output "docs/figures/time_vs_seq.png"
 set title "LSTM training step (B 16, I 32, H 64) against sequence length T"
