@@ -1,6 +1,8 @@
 #include "optim/adam.hpp"
 
 #include <cmath>
+#include <xtensor/xmath.hpp>
+#include <xtensor/xnoalias.hpp>
 
 #include "core/error.hpp"
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <unordered_set>
+#include <xtensor/xnoalias.hpp>
 
 #include "core/error.hpp"
 
