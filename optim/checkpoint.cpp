@@ -28,6 +28,11 @@ double f64_value(const NpyArray& array) {
   return value;
 }
 
+// Step counts a run can reach: at most 2^53, where the doubles that schedules and bias
+// corrections count in stop being exact. A larger count in a file is damage, and one beyond
+// int64 would wrap negative, or overflow on the next step.
+constexpr std::uint64_t kMaxStep = std::uint64_t{1} << 53;
+
 std::string optimizer_state_prefix(const std::string& parameter_name) {
   return "optimizer.state." + parameter_name + ".";
 }
@@ -170,7 +175,8 @@ std::uint64_t load_checkpoint(const std::string& path, const CheckpointParts& pa
   if (const NpyArray* array = plan.take("step", DType::uint64, {1})) step = array->to_u64()[0];
 
   if (parts.model)
-    for (const auto& [name, parameter] : parts.model->named_parameters()) {
+    for (const auto& [name, named_parameter] : parts.model->named_parameters()) {
+      Parameter* parameter = named_parameter;  // clang 14 cannot capture a structured binding
       const Shape shape = shape_of(parameter->value);
       if (const NpyArray* array = plan.take(parts.model_prefix + name, DType::float32, shape))
         plan.then([parameter, array, shape] {
@@ -181,14 +187,26 @@ std::uint64_t load_checkpoint(const std::string& path, const CheckpointParts& pa
 
   if (Optimizer* optimizer = parts.optimizer) {
     for (std::size_t group = 0; group < optimizer->num_groups(); ++group)
-      if (const NpyArray* array = plan.take(lr_name(group), DType::float64, {1}))
-        plan.then([optimizer, group, array] { optimizer->set_lr(group, f64_value(*array)); });
+      if (const NpyArray* array = plan.take(lr_name(group), DType::float64, {1})) {
+        const double lr = f64_value(*array);
+        if (!(lr >= 0))  // as the optimisers' constructors: NaN or negative is no rate
+          plan.problem("'" + lr_name(group) + "' is " + std::to_string(lr) +
+                       ", not a learning rate (>= 0)");
+        else
+          plan.then([optimizer, group, lr] { optimizer->set_lr(group, lr); });
+      }
     const auto buffer_names = optimizer->buffer_names();
     for (std::size_t index = 0; index < names.size(); ++index) {
       const std::string prefix = optimizer_state_prefix(names[index]);
       const NpyArray* step_array = plan.take(prefix + "step", DType::uint64, {1});
       if (!step_array) continue;
-      const auto parameter_step = static_cast<std::int64_t>(step_array->to_u64()[0]);
+      const std::uint64_t stored_step = step_array->to_u64()[0];
+      if (stored_step > kMaxStep) {
+        plan.problem("'" + prefix + "step' is " + std::to_string(stored_step) +
+                     ", more steps than a run takes (at most 2^53)");
+        continue;
+      }
+      const auto parameter_step = static_cast<std::int64_t>(stored_step);
       const Shape shape = shape_of(optimizer->parameters()[index]->value);
       const auto used = optimizer->buffers_used(optimizer->group_of(index));
       std::array<const NpyArray*, 3> buffers{};
@@ -215,11 +233,22 @@ std::uint64_t load_checkpoint(const std::string& path, const CheckpointParts& pa
   for (std::size_t index = 0; index < parts.schedules.size(); ++index) {
     Schedule* schedule = parts.schedules[index];
     const std::string prefix = schedule_prefix(index, *schedule);
+    const ScheduleState current = schedule->state();
     ScheduleState state;
-    for (const auto& [key, value] : schedule->state())
+    for (const auto& [key, value] : current)
       if (const NpyArray* array = plan.take(prefix + key, DType::float64, {1}))
         state.emplace_back(key, f64_value(*array));
-    plan.then([schedule, state] { schedule->load_state(state); });
+    if (state.size() != current.size()) continue;  // the missing entries are already problems
+    // load_state checks the values (a step count must be a whole number): try it now and put
+    // the current state back, so that a bad value is one more problem listed rather than an
+    // error thrown halfway through the assignments.
+    try {
+      schedule->load_state(state);
+      schedule->load_state(current);
+      plan.then([schedule, state] { schedule->load_state(state); });
+    } catch (const ValueError& error) {
+      plan.problem(std::string(error.what()) + " (in the entries " + prefix + "*)");
+    }
   }
 
   if (Generator* generator = parts.generator) {

@@ -46,8 +46,9 @@ void save_checkpoint(const std::string& path, const CheckpointParts& parts, std:
 
 /// Loads a checkpoint written by save_checkpoint into `parts` (built the same way as when it was
 /// saved) and returns its step number. All or nothing: every name, shape and type is checked
-/// first, and recur::IoError lists every missing, unexpected or mismatched entry, leaving `parts`
-/// untouched.
+/// first, and recur::IoError lists every missing, unexpected or mismatched entry and every value no
+/// run holds (a negative or NaN learning rate, a step count over 2^53 or not a whole number),
+/// leaving `parts` untouched.
 std::uint64_t load_checkpoint(const std::string& path, const CheckpointParts& parts);
 
 }  // namespace recur::optim

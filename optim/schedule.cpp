@@ -33,6 +33,17 @@ std::vector<double> read_state(const char* schedule, const ScheduleState& state,
   return values;
 }
 
+// A step count of a loaded state as an integer. The state holds counts as doubles; one that is
+// not a whole number within +-2^53 (where doubles stop counting exactly) comes from a damaged
+// file, and converting it would be undefined (NaN, beyond int64) or silently wrong.
+std::int64_t count_from(const char* schedule, const std::string& name, double value) {
+  constexpr double kLimit = 9007199254740992.0;  // 2^53
+  if (!(std::abs(value) <= kLimit) || std::trunc(value) != value)
+    throw ValueError(std::string(schedule) + ".load_state: '" + name +
+                     "' must be a whole number of steps within +-2^53, got " + std::to_string(value));
+  return static_cast<std::int64_t>(value);
+}
+
 std::vector<std::string> group_names(const char* prefix, std::size_t groups) {
   std::vector<std::string> names;
   for (std::size_t group = 0; group < groups; ++group) names.push_back(prefix + std::to_string(group));
@@ -72,7 +83,7 @@ void LRScheduler::load_state(const ScheduleState& state) {
   for (const auto& name : group_names("base_lr.", groups)) names.push_back(name);
   for (const auto& name : group_names("last_lr.", groups)) names.push_back(name);
   const std::vector<double> values = read_state(name(), state, names);
-  last_epoch_ = static_cast<std::int64_t>(values[0]);
+  last_epoch_ = count_from(name(), names[0], values[0]);
   base_lrs_.assign(values.begin() + 1, values.begin() + 1 + groups);
   last_lr_.assign(values.begin() + 1 + groups, values.end());
 }
@@ -197,10 +208,14 @@ void ReduceLROnPlateau::load_state(const ScheduleState& state) {
   std::vector<std::string> names{"best", "num_bad_epochs", "cooldown_counter", "last_epoch"};
   for (const auto& name : group_names("last_lr.", last_lr_.size())) names.push_back(name);
   const std::vector<double> values = read_state(name(), state, names);
+  // Every count converted before anything changes: a bad one leaves the schedule as it was.
+  const std::int64_t num_bad_epochs = count_from(name(), names[1], values[1]);
+  const std::int64_t cooldown_counter = count_from(name(), names[2], values[2]);
+  const std::int64_t last_epoch = count_from(name(), names[3], values[3]);
   best_ = values[0];
-  num_bad_epochs_ = static_cast<std::int64_t>(values[1]);
-  cooldown_counter_ = static_cast<std::int64_t>(values[2]);
-  last_epoch_ = static_cast<std::int64_t>(values[3]);
+  num_bad_epochs_ = num_bad_epochs;
+  cooldown_counter_ = cooldown_counter;
+  last_epoch_ = last_epoch;
   last_lr_.assign(values.begin() + 4, values.end());
 }
 

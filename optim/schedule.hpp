@@ -25,7 +25,7 @@ class Schedule {
   /// Every number the schedule needs to continue exactly where it was.
   virtual ScheduleState state() const = 0;
   /// Restores a state returned by state(). All or nothing: throws recur::ValueError naming every
-  /// missing or unexpected entry.
+  /// missing or unexpected entry, or a step count that is not a whole number within +-2^53.
   virtual void load_state(const ScheduleState& state) = 0;
   /// The learning rates the schedule last set, one per group.
   const std::vector<double>& last_lr() const { return last_lr_; }
