@@ -9,9 +9,8 @@
 // It trains, prints the loss falling, saves the model to a .npz, loads it into a fresh model and
 // checks that both predict the same; the exit status is non-zero if they do not.
 //
-//   quickstart [--steps 300] [--seed 1] [--lr 2] [--seq-len 6] [--model quickstart_model.npz]
+//   quickstart [--steps 300] [--seed 1] [--lr 0.01] [--seq-len 6] [--model quickstart_model.npz]
 //              [--csv loss.csv]
-#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -35,8 +34,8 @@ struct Config {
   std::size_t batch = 32;              // B
   std::size_t embedding_dim = 16;      // E
   std::size_t hidden_size = 32;        // H
-  float learning_rate = 2.0f;
-  float max_grad_norm = 1.0f;
+  double learning_rate = 1e-2;        // Adam's step size
+  double max_grad_norm = 1.0;
 };
 
 Config parse_args(int argc, char** argv) {
@@ -52,7 +51,7 @@ Config parse_args(int argc, char** argv) {
     else if (flag == "--seed") config.seed = std::stoull(value);
     else if (flag == "--model") config.model_path = value;
     else if (flag == "--csv") config.csv_path = value;
-    else if (flag == "--lr") config.learning_rate = std::stof(value);
+    else if (flag == "--lr") config.learning_rate = std::stod(value);
     else if (flag == "--seq-len") config.seq_len = std::stoul(value);
     else {
       std::cerr << "quickstart: unknown option " << flag
@@ -90,20 +89,6 @@ struct FirstTokenClassifier : nn::Module {
   }
 };
 // [model]
-
-// Plain SGD, p -= lr * grad, after scaling all gradients down so that their joint norm is at
-// most max_norm (clipping keeps an LSTM's occasional large gradient from undoing training).
-void sgd_step(nn::Module& model, float learning_rate, float max_norm) {
-  double squares = 0.0;
-  for (Parameter* parameter : model.parameters())
-    for (float g : parameter->grad) squares += static_cast<double>(g) * g;
-  const double norm = std::sqrt(squares);
-  const float scale = norm > max_norm ? static_cast<float>(max_norm / norm) : 1.0f;
-  for (Parameter* parameter : model.parameters()) {
-    parameter->value -= (learning_rate * scale) * parameter->grad;
-    parameter->bump_version();  // the value changed in place
-  }
-}
 
 // A batch of the task: random tokens [T, B], and each column's first token as its label [B].
 struct Batch {
@@ -154,6 +139,7 @@ int run(const Config& config) {
     csv.open(config.csv_path);
     csv << "step,loss\n";
   }
+  optim::Adam optimizer(model.parameters(), {.lr = config.learning_rate});
   Tape tape;
   double running = 0.0;
   for (int step = 1; step <= config.steps; ++step) {
@@ -161,8 +147,11 @@ int run(const Config& config) {
     tape.clear();  // forget the previous step, keep its buffers
     const Var loss = criterion(model.forward(tape, batch.tokens), batch.labels);
     tape.backward(loss);
-    sgd_step(model, config.learning_rate, config.max_grad_norm);
-    model.zero_grad();
+    // Clipping the gradients' joint norm keeps an LSTM's occasional large gradient from
+    // undoing what it has learnt.
+    optim::clip_grad_norm(model.parameters(), config.max_grad_norm);
+    optimizer.step();
+    optimizer.zero_grad();
 
     const double value = loss.value()();
     if (csv.is_open()) csv << step << "," << value << "\n";
