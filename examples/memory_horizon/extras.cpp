@@ -112,7 +112,7 @@ void run_extras(const TaskOptions& task, const SweepOptions& sweep,
                 std::ostream& out) {
   const double solved = sweep.train.solved_accuracy;
   const std::size_t budget = sweep.train.steps;
-  const std::vector<std::size_t> gaps = full ? std::vector<std::size_t>{64, 128, 256, 512, 1000}
+  const std::vector<std::size_t> gaps = full ? std::vector<std::size_t>{8, 16, 32, 64, 128}
                                              : std::vector<std::size_t>{8, 16, 32, 64};
 
   // 1. Budget: does more training move the horizon?
@@ -158,34 +158,54 @@ void run_extras(const TaskOptions& task, const SweepOptions& sweep,
         << "\n  forget bias 1: horizon " << lstm_horizon(biased, sweep_runs, gaps, solved) << "\n";
   }
 
-  // 3. Curriculum: a gap beyond the sweep, trained directly and with growing gaps.
+  // 3-5 probe trained models. They are trained together, so that every worker stays busy: the
+  // direct and curriculum runs at a long target gap, an LSTM per training gap, and one model of
+  // each kind for the saliency measurement.
   const std::size_t target = full ? 2000 : 256;
-  std::unique_ptr<SequenceClassifier> curriculum_model;
+  const std::vector<std::size_t> train_gaps = full ? std::vector<std::size_t>{4, 8, 32, 256}
+                                                   : std::vector<std::size_t>{4, 16, 64};
+  const std::size_t saliency_gap = full ? 32 : 16;
+  const std::vector<ModelKind> saliency_kinds{ModelKind::lstm, ModelKind::gru, ModelKind::rnn};
+  std::vector<TrainingJob> jobs;
+  for (bool curriculum : {false, true}) {
+    SweepOptions variant = lstm_variant(sweep, {target});
+    variant.train.curriculum = curriculum;
+    variant.train.steps = budget * 2;
+    jobs.push_back({variant, ModelKind::lstm, target, sweep.base_seed});
+  }
+  for (std::size_t gap : train_gaps) {
+    // The whole budget, even once solved: stopping at the first 99% check leaves a solution
+    // that holds for less far beyond the training gap.
+    SweepOptions variant = lstm_variant(sweep, {gap});
+    variant.train.stop_when_solved = false;
+    jobs.push_back({variant, ModelKind::lstm, gap, sweep.base_seed});
+  }
+  for (ModelKind kind : saliency_kinds)
+    jobs.push_back({sweep, kind, saliency_gap, sweep.base_seed});
+  std::vector<TrainedModel> trained = train_many(task, jobs, sweep.workers, "probe models");
+  const std::size_t first_train_gap = 2, first_saliency = first_train_gap + train_gaps.size();
+
+  // 3. Curriculum: a gap beyond the sweep, trained directly and with growing gaps.
+  SequenceClassifier* curriculum_model = trained[1].model.get();
   {
     out << "\n[curriculum] gap " << target << ", trained directly and with a curriculum "
         << "(the gap doubles each time the current one is solved)\n";
     Rows rows;
     for (bool curriculum : {false, true}) {
-      SweepOptions variant = lstm_variant(sweep, {target});
-      variant.train.curriculum = curriculum;
-      variant.train.steps = budget * 2;
-      Progress progress({.total = variant.train.steps, .label = curriculum ? "curriculum" : "direct"});
-      TrainResult result;
-      auto model = train_one(task, variant, ModelKind::lstm, target, sweep.base_seed, &result,
-                             [&](std::size_t step, double loss) { progress.update(step, loss); });
-      progress.finish();
+      const TrainedModel& run = trained[curriculum ? 1 : 0];
       Generator test_data(99);
-      const double accuracy = test_accuracy(*model, task, target, 512, test_data);
+      const double accuracy = test_accuracy(*run.model, task, target, 512, test_data);
       rows.push_back({curriculum ? "curriculum" : "direct", std::to_string(target),
-                      fixed(accuracy, 4), std::to_string(result.sequences_to_solve),
-                      std::to_string(result.gap_reached)});
+                      fixed(accuracy, 4), std::to_string(run.result.sequences_to_solve),
+                      std::to_string(run.result.gap_reached), std::to_string(run.result.steps_run)});
       out << "  " << (curriculum ? "curriculum" : "direct    ") << ": accuracy " << fixed(accuracy, 3)
-          << " at gap " << target << ", training gap reached " << result.gap_reached
-          << ", sequences to solve " << result.sequences_to_solve << "\n";
-      if (curriculum) curriculum_model = std::move(model);
+          << " at gap " << target << ", training gap reached " << run.result.gap_reached
+          << ", sequences to solve " << run.result.sequences_to_solve << ", steps "
+          << run.result.steps_run << (run.result.gave_up ? " (gave up at chance)" : "") << "\n";
     }
     write_csv(out_dir + "/curriculum.csv",
-              {"method", "gap", "test_accuracy", "sequences_to_solve", "gap_reached"}, rows);
+              {"method", "gap", "test_accuracy", "sequences_to_solve", "gap_reached", "steps_run"},
+              rows);
   }
 
   // 4. Generalisation: accuracy by training gap and test gap. A model that solves test gaps far
@@ -193,23 +213,15 @@ void run_extras(const TaskOptions& task, const SweepOptions& sweep,
   //    directly shows what gradient descent cannot find.
   {
     out << "\n[generalisation] LSTMs trained at one gap, tested at others (streamed)\n";
-    const std::vector<std::size_t> train_gaps = full ? std::vector<std::size_t>{16, 64, 256, 1000}
-                                                     : std::vector<std::size_t>{4, 16, 64};
     const std::vector<std::size_t> test_gaps =
         full ? std::vector<std::size_t>{1, 4, 16, 64, 256, 1000, 4096, 16384}
              : std::vector<std::size_t>{1, 4, 16, 64, 256, 1024, 4096};
     Rows rows;
     std::ostringstream matrix;
     std::vector<std::pair<std::string, SequenceClassifier*>> models;
-    std::vector<std::unique_ptr<SequenceClassifier>> owned;
-    for (std::size_t gap : train_gaps) {
-      Progress progress({.total = budget, .label = "train gap " + std::to_string(gap)});
-      owned.push_back(train_one(task, lstm_variant(sweep, {gap}), ModelKind::lstm, gap,
-                                sweep.base_seed, nullptr,
-                                [&](std::size_t step, double loss) { progress.update(step, loss); }));
-      models.emplace_back(std::to_string(gap), owned.back().get());
-    }
-    models.emplace_back("curriculum " + std::to_string(target), curriculum_model.get());
+    for (std::size_t i = 0; i < train_gaps.size(); ++i)
+      models.emplace_back(std::to_string(train_gaps[i]), trained[first_train_gap + i].model.get());
+    models.emplace_back("curriculum " + std::to_string(target), curriculum_model);
     out << std::setw(16) << "train \\ test";
     for (std::size_t gap : test_gaps) out << std::setw(8) << gap;
     out << "\n";
@@ -250,20 +262,22 @@ void run_extras(const TaskOptions& task, const SweepOptions& sweep,
   // 5. Which positions does a trained model use? The gradient of the correct logit with respect
   //    to each input embedding, by distance from the end.
   {
-    const std::size_t gap = full ? 128 : 32;
+    const std::size_t gap = saliency_gap;
     out << "\n[saliency] |d correct logit / d input embedding| by distance from the end, gap "
         << gap << "\n";
     Rows rows;
-    for (ModelKind kind : {ModelKind::lstm, ModelKind::gru, ModelKind::rnn}) {
-      Progress progress({.total = budget, .label = "saliency " + model_name(kind)});
-      auto model = train_one(task, sweep, kind, gap, sweep.base_seed, nullptr,
-                             [&](std::size_t step, double loss) { progress.update(step, loss); });
-      progress.finish();
+    // The models trained directly at this gap, and the curriculum LSTM, which has learnt to
+    // hold the key far longer.
+    std::vector<std::pair<std::string, SequenceClassifier*>> probed;
+    for (std::size_t k = 0; k < saliency_kinds.size(); ++k)
+      probed.emplace_back(model_name(saliency_kinds[k]), trained[first_saliency + k].model.get());
+    probed.emplace_back("lstm curriculum", curriculum_model);
+    for (const auto& [name, model] : probed) {
       Generator data(777);
       const auto by_distance = saliency(static_cast<RecurrentClassifier&>(*model), task, gap, 256, data);
       for (std::size_t d = 0; d < by_distance.size(); ++d)
-        rows.push_back({model_name(kind), std::to_string(d), std::to_string(by_distance[d])});
-      out << "  " << std::setw(5) << model_name(kind) << ": at the key (distance " << gap << ") "
+        rows.push_back({name, std::to_string(d), std::to_string(by_distance[d])});
+      out << "  " << std::setw(15) << name << ": at the key (distance " << gap << ") "
           << by_distance.back() << ", at the last token " << by_distance.front() << "\n";
     }
     write_csv(out_dir + "/saliency.csv", {"model", "distance_from_end", "grad_norm"}, rows);
@@ -275,7 +289,9 @@ void run_extras(const TaskOptions& task, const SweepOptions& sweep,
            << "set terminal pngcairo size 800,500 font ',11'\nset output 'saliency.png'\n"
            << "plot 'saliency.csv' every ::1 using 2:(pick('lstm')) with lines lw 2 title 'lstm', "
            << "'' every ::1 using 2:(pick('gru')) with lines lw 2 title 'gru', "
-           << "'' every ::1 using 2:(pick('rnn')) with lines lw 2 title 'rnn'\n"
+           << "'' every ::1 using 2:(pick('rnn')) with lines lw 2 title 'rnn', "
+           << "'' every ::1 using 2:(pick('lstm curriculum')) with lines lw 2 dashtype 2 "
+           << "title 'lstm (curriculum)'\n"
            << "set terminal svg size 800,500 dynamic\nset output 'saliency.svg'\nreplot\n";
     render_gnuplot(out_dir + "/saliency.gp", script.str());
   }

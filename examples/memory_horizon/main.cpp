@@ -14,7 +14,9 @@
 #include "core/error.hpp"
 #include "core/gemm.hpp"
 #include "core/progress.hpp"
+#include "distributed/distributed.hpp"
 #include "extras.hpp"
+#include "parallel.hpp"
 #include "report.hpp"
 #include "sweep.hpp"
 
@@ -32,6 +34,8 @@ int main(int argc, char** argv) {
   double lr = 0.0;
   float forget_bias = 0.0f;
   int threads = 1;
+  std::size_t workers = default_workers();
+  double give_up = -1.0;
   bool extras = true;
   TaskOptions task;
   app.add_flag("--full", full, "the full setting: gaps up to 1000, longer training, all extras");
@@ -46,7 +50,12 @@ int main(int argc, char** argv) {
   app.add_option("--forget-bias", forget_bias, "LSTM forget-gate bias at initialisation")
       ->capture_default_str();
   app.add_option("--keys", task.keys, "K, the number of classes (chance is 1/K)")->capture_default_str();
-  app.add_option("--threads", threads, "OpenBLAS threads")->capture_default_str();
+  app.add_option("--threads", threads, "OpenBLAS threads per training")->capture_default_str();
+  app.add_option("--workers", workers, "trainings run at once, one thread each (results do not "
+                                       "depend on it)")->capture_default_str();
+  app.add_option("--give-up", give_up, "stop a run at this share of its budget if no check has "
+                                       "beaten chance yet (0: never; default 0.25 with --full, "
+                                       "else 0)");
   app.add_flag("!--no-extras", extras, "skip the experiments beyond the main sweep");
   CLI11_PARSE(app, argc, argv);
 
@@ -56,7 +65,9 @@ int main(int argc, char** argv) {
     if (full) {
       sweep.gaps = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1000};
       sweep.train.steps = 800;
-      sweep.model.hidden = 64;
+      sweep.model.hidden = 32;
+      // Runs far beyond the horizon sit at chance all along and would take most of the time.
+      sweep.train.give_up_share = 0.25;
     } else {
       sweep.gaps = {1, 2, 4, 8, 16, 32, 64};
       sweep.train.steps = 400;
@@ -72,6 +83,11 @@ int main(int argc, char** argv) {
     if (hidden) sweep.model.hidden = hidden;
     if (batch) sweep.train.batch = batch;
     if (lr > 0) sweep.train.lr = lr;
+    if (give_up >= 0) sweep.train.give_up_share = give_up;
+    sweep.train.stop_when_solved = true;
+    // Under mpirun every rank trains each run together with the others, in the same order, so
+    // the runs cannot also be spread over threads (their collectives would interleave).
+    sweep.workers = distributed::world().size() > 1 ? 1 : std::max<std::size_t>(1, workers);
     sweep.model.forget_bias = forget_bias;
     sweep.model.vocabulary = task.vocabulary();
     sweep.model.classes = task.keys;
@@ -80,7 +96,8 @@ int main(int argc, char** argv) {
     // 2. The main sweep, with one progress display over all the training it does.
     std::cout << "memory_horizon: " << sweep.models.size() << " models x " << sweep.gaps.size()
               << " gaps x " << sweep.seeds << " seeds, " << sweep.train.steps
-              << " steps of batch " << sweep.train.batch << " each\n";
+              << " steps of batch " << sweep.train.batch << " each, " << sweep.workers
+              << " at a time\n";
     const std::size_t runs_total = sweep.models.size() * sweep.gaps.size() * sweep.seeds;
     Progress progress({.total = runs_total * sweep.train.steps, .label = "sweep"});
     const auto runs = run_sweep(task, sweep, {}, [&](std::size_t step, double loss) {

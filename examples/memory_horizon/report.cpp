@@ -26,6 +26,17 @@ void print_table(std::ostream& out, const std::vector<RunRecord>& runs, const Sw
     }
     out << "\n";
   }
+  std::size_t solved_early = 0, gave_up = 0;
+  for (const RunRecord& run : runs) {
+    if (run.training.gave_up) ++gave_up;
+    else if (run.training.steps_run < options.train.steps) ++solved_early;
+  }
+  out << "of " << runs.size() << " runs, " << solved_early << " stopped once solved";
+  if (options.train.give_up_share > 0.0)
+    out << " and " << gave_up << " gave up at chance after "
+        << static_cast<std::size_t>(options.train.give_up_share * static_cast<double>(options.train.steps))
+        << " steps";
+  out << " (budget " << options.train.steps << " steps)\n";
 }
 
 void write_sweep_csv(const std::string& dir, const std::vector<RunRecord>& runs,
@@ -34,9 +45,13 @@ void write_sweep_csv(const std::string& dir, const std::vector<RunRecord>& runs,
   for (const RunRecord& run : runs)
     rows.push_back({model_name(run.model), std::to_string(run.gap), std::to_string(run.seed),
                     fixed(run.accuracy, 4), fixed(run.training.final_loss, 4),
-                    std::to_string(run.training.sequences_to_solve), fixed(run.training.seconds, 2)});
+                    std::to_string(run.training.sequences_to_solve),
+                    std::to_string(run.training.steps_to_beat_chance),
+                    std::to_string(run.training.steps_run), run.training.gave_up ? "1" : "0",
+                    fixed(run.training.seconds, 2)});
   write_csv(dir + "/runs.csv",
-            {"model", "gap", "seed", "test_accuracy", "final_loss", "sequences_to_solve", "seconds"},
+            {"model", "gap", "seed", "test_accuracy", "final_loss", "sequences_to_solve",
+             "steps_to_beat_chance", "steps_run", "gave_up", "seconds"},
             rows);
   rows.clear();
   for (ModelKind kind : options.models)

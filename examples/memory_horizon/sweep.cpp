@@ -1,8 +1,12 @@
 #include "sweep.hpp"
 
 #include <algorithm>
+#include <mutex>
+#include <numeric>
 
+#include "core/progress.hpp"
 #include "core/random.hpp"
+#include "parallel.hpp"
 
 namespace recur::examples {
 
@@ -24,24 +28,65 @@ std::unique_ptr<SequenceClassifier> train_one(const TaskOptions& task, const Swe
 std::vector<RunRecord> run_sweep(const TaskOptions& task, const SweepOptions& options,
                                  const SweepCallback& on_run, const StepCallback& on_step) {
   std::vector<RunRecord> runs;
-  const std::size_t total = options.models.size() * options.gaps.size() * options.seeds;
-  for (std::size_t gap : options.gaps) {
-    for (ModelKind kind : options.models) {
-      for (std::size_t s = 0; s < options.seeds; ++s) {
-        const std::size_t steps_before = runs.size() * options.train.steps;
-        RunRecord record{.model = kind, .gap = gap, .seed = options.base_seed + s};
-        auto model = train_one(task, options, kind, gap, record.seed, &record.training,
-                               [&](std::size_t step, double loss) {
-                                 if (on_step) on_step(steps_before + step, loss);
-                               });
-        Generator test_data(record.seed * 7919 + gap + 17);
-        record.accuracy = test_accuracy(*model, task, gap, options.test_sequences, test_data);
-        runs.push_back(record);
-        if (on_run) on_run(runs.size(), total, record);
-      }
-    }
-  }
+  for (std::size_t gap : options.gaps)
+    for (ModelKind kind : options.models)
+      for (std::size_t s = 0; s < options.seeds; ++s)
+        runs.push_back({.model = kind, .gap = gap, .seed = options.base_seed + s});
+  // Longest sequences first, so the workers do not end waiting on one long run.
+  std::vector<std::size_t> order(runs.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return runs[a].gap > runs[b].gap; });
+
+  std::mutex report;
+  std::size_t steps_done = 0, runs_done = 0;
+  parallel_for(options.workers, order.size(), [&](std::size_t i) {
+    RunRecord& record = runs[order[i]];
+    std::size_t reported = 0;
+    auto model = train_one(task, options, record.model, record.gap, record.seed, &record.training,
+                           [&](std::size_t step, double loss) {
+                             std::lock_guard lock(report);
+                             steps_done += step - reported;
+                             reported = step;
+                             if (on_step) on_step(steps_done, loss);
+                           });
+    Generator test_data(record.seed * 7919 + record.gap + 17);
+    record.accuracy = test_accuracy(*model, task, record.gap, options.test_sequences, test_data);
+    std::lock_guard lock(report);
+    // A run that stopped early (solved, or gave up) counts its whole budget as done.
+    steps_done += options.train.steps - reported;
+    if (on_step) on_step(steps_done, record.training.final_loss);
+    ++runs_done;
+    if (on_run) on_run(runs_done, runs.size(), record);
+  });
   return runs;
+}
+
+std::vector<TrainedModel> train_many(const TaskOptions& task, const std::vector<TrainingJob>& jobs,
+                                     std::size_t workers, const std::string& label) {
+  std::size_t budget = 0;
+  for (const TrainingJob& job : jobs) budget += job.options.train.steps;
+  Progress progress({.total = budget, .label = label});
+  std::mutex report;
+  std::size_t steps_done = 0;
+  std::vector<TrainedModel> trained(jobs.size());
+  parallel_for(workers, jobs.size(), [&](std::size_t i) {
+    const TrainingJob& job = jobs[i];
+    std::size_t reported = 0;
+    auto on_step = [&](std::size_t step, double loss) {
+      std::lock_guard lock(report);
+      steps_done += step - reported;
+      reported = step;
+      progress.update(steps_done, loss);
+    };
+    trained[i].model = train_one(task, job.options, job.kind, job.gap, job.seed,
+                                 &trained[i].result, on_step);
+    std::lock_guard lock(report);
+    steps_done += job.options.train.steps - reported;
+    progress.update(steps_done, trained[i].result.final_loss);
+  });
+  progress.finish();
+  return trained;
 }
 
 CellSummary summarize_cell(const std::vector<RunRecord>& runs, ModelKind model, std::size_t gap,

@@ -22,6 +22,7 @@ struct SweepOptions {
   std::size_t test_sequences = 1000;     ///< Fresh sequences for the test accuracy.
   ModelOptions model;                    ///< Sizes (kind is set per run).
   TrainOptions train;                    ///< Budget, the same for every model.
+  std::size_t workers = 1;               ///< Runs trained at once, each on its own thread.
 };
 
 /// One trained model.
@@ -39,7 +40,9 @@ using SweepCallback = std::function<void(std::size_t, std::size_t, const RunReco
 /// Called during training with (training steps done over the whole sweep, recent loss).
 using StepCallback = std::function<void(std::size_t, double)>;
 
-/// Trains and tests every (model, gap, seed); the same seed gives the same numbers.
+/// Trains and tests every (model, gap, seed), `options.workers` runs at a time; the same seed
+/// gives the same numbers whatever the number of workers. The runs come back ordered by gap,
+/// then model, then seed. Callbacks are called from one thread at a time.
 std::vector<RunRecord> run_sweep(const TaskOptions& task, const SweepOptions& options,
                                  const SweepCallback& on_run = {},
                                  const StepCallback& on_step = {});
@@ -49,6 +52,25 @@ std::unique_ptr<SequenceClassifier> train_one(const TaskOptions& task, const Swe
                                               ModelKind kind, std::size_t gap, std::uint64_t seed,
                                               TrainResult* result = nullptr,
                                               const TrainCallback& on_step = {});
+
+/// One training for train_many: a model kind at a gap, with a sweep's sizes and budget.
+struct TrainingJob {
+  SweepOptions options;
+  ModelKind kind = ModelKind::lstm;
+  std::size_t gap = 1;
+  std::uint64_t seed = 1;
+};
+
+/// A trained model and what its training found.
+struct TrainedModel {
+  std::unique_ptr<SequenceClassifier> model;
+  TrainResult result;
+};
+
+/// Trains every job, `workers` at a time, under one progress display labelled `label`; the
+/// models come back in the jobs' order.
+std::vector<TrainedModel> train_many(const TaskOptions& task, const std::vector<TrainingJob>& jobs,
+                                     std::size_t workers, const std::string& label);
 
 /// The runs of one model at one gap, summarised.
 struct CellSummary {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <iostream>
 
 #include "autograd/no_grad.hpp"
@@ -23,6 +24,12 @@ std::int64_t predicted_class(const Tensor& logits, std::size_t b) {
   const std::size_t classes = logits.shape(1);
   const float* row = logits.data() + b * classes;
   return std::max_element(row, row + classes) - row;
+}
+
+// True when `accuracy` on `count` sequences lies three standard errors above chance (1/K).
+bool beats_chance(double accuracy, const TaskOptions& task, std::size_t count) {
+  const double chance = 1.0 / static_cast<double>(task.keys);
+  return accuracy > chance + 3.0 * std::sqrt(chance * (1.0 - chance) / static_cast<double>(count));
 }
 
 std::size_t count_correct(const Tensor& logits, const IndexTensor& labels) {
@@ -53,8 +60,10 @@ TrainResult train(SequenceClassifier& model, const TaskOptions& task, std::size_
   std::size_t training_gap = options.curriculum ? std::min<std::size_t>(1, gap) : gap;
   double loss_sum = 0.0;
   std::size_t loss_count = 0;
+  bool beat_chance = false;
   Tape tape;
   for (std::size_t step = 1; step <= options.steps; ++step) {
+    result.steps_run = step;
     // One step: fresh sequences, forward, backward, clip, Adam.
     TaskBatch batch = make_batch(task, training_gap, options.batch, generator);
     if (world.size() > 1)
@@ -80,6 +89,15 @@ TrainResult train(SequenceClassifier& model, const TaskOptions& task, std::size_
     // gap was first solved, in training sequences, as Hochreiter and Schmidhuber counted.
     const double accuracy = test_accuracy(model, task, training_gap, options.eval_sequences, generator);
     model.train();
+    if (!beat_chance && beats_chance(accuracy, task, options.eval_sequences)) {
+      beat_chance = true;
+      result.steps_to_beat_chance = step;
+    }
+    if (!beat_chance && options.give_up_share > 0.0 &&
+        static_cast<double>(step) >= options.give_up_share * static_cast<double>(options.steps)) {
+      result.gave_up = true;
+      break;
+    }
     if (accuracy < options.solved_accuracy) continue;
     if (training_gap < gap) {
       training_gap = std::min(gap, training_gap * 2);

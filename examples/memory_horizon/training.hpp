@@ -23,6 +23,11 @@ struct TrainOptions {
   bool curriculum = false;
   /// Stop as soon as a check finds the target gap solved (the budget is a ceiling).
   bool stop_when_solved = false;
+  /// Give up once this share of the budget has passed and no check has yet beaten chance by
+  /// three standard errors (0: never). Runs far beyond a model's horizon sit at chance for the whole
+  /// budget; this spares most of that time. It also stops a run whose loss would have left the
+  /// plateau only later, so it is stated next to every result it shapes.
+  double give_up_share = 0.0;
 };
 
 /// What training found.
@@ -31,6 +36,9 @@ struct TrainResult {
   std::int64_t sequences_to_solve = -1;  ///< Training sequences seen when the target gap was first solved; -1 if never.
   std::size_t gap_reached = 0;        ///< The training gap at the end (the target unless a curriculum stalled).
   double seconds = 0.0;               ///< Wall time.
+  std::size_t steps_run = 0;          ///< Optimiser steps taken (fewer than the budget when stopped early).
+  bool gave_up = false;               ///< Stopped by `give_up_share`.
+  std::size_t steps_to_beat_chance = 0;  ///< Step of the first check above chance; 0 if none.
 };
 
 /// Called every `eval_every` steps with (step, loss).

@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -32,9 +33,39 @@ std::map<std::pair<std::string, int>, double> read_summary(const std::filesystem
   return accuracy;
 }
 
+// runs.csv without its last column (wall seconds): what a rerun must reproduce.
+std::string runs_without_times(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::string line, kept;
+  while (std::getline(in, line)) kept += line.substr(0, line.rfind(',')) + "\n";
+  return kept;
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(memory_horizon)
+
+BOOST_AUTO_TEST_CASE(runs_give_the_same_numbers_one_or_two_at_a_time) {
+#ifndef RECUR_MEMORY_HORIZON_PATH
+  BOOST_TEST_MESSAGE("skipped: examples are not built (RECUR_BUILD_EXAMPLES=OFF)");
+#else
+  const auto folder = std::filesystem::temp_directory_path() /
+                      ("recur-memory-horizon-workers-" + std::to_string(::getpid()));
+  std::string outputs[2];
+  for (int workers : {1, 2}) {
+    std::string command = RECUR_MEMORY_HORIZON_PATH;
+    command += " --models lstm rnn --gaps 2 3 --seeds 2 --steps 30 --no-extras --workers ";
+    command += std::to_string(workers) + " --out '" + (folder / std::to_string(workers)).string() + "' 2>&1";
+    const recur::test::ProgramRun result = recur::test::run_program(command);
+    BOOST_TEST_REQUIRE(result.status == 0, "memory_horizon failed:\n" << result.output);
+    outputs[workers - 1] = runs_without_times(folder / std::to_string(workers) / "runs.csv");
+  }
+  // 8 runs and a header; each line carries accuracy, loss and step counts to 4 decimals.
+  BOOST_TEST(std::count(outputs[0].begin(), outputs[0].end(), '\n') == 9);
+  BOOST_TEST(outputs[0] == outputs[1]);
+  std::filesystem::remove_all(folder);
+#endif
+}
 
 BOOST_AUTO_TEST_CASE(lstm_beats_the_baseline_past_its_window_and_ties_within_it) {
 #ifndef RECUR_MEMORY_HORIZON_PATH
