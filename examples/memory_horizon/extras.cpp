@@ -161,7 +161,7 @@ void run_extras(const TaskOptions& task, const SweepOptions& sweep,
   // 3-5 probe trained models. They are trained together, so that every worker stays busy: the
   // direct and curriculum runs at a long target gap, an LSTM per training gap, and one model of
   // each kind for the saliency measurement.
-  const std::size_t target = full ? 2000 : 256;
+  const std::size_t target = full ? 1000 : 256;
   const std::vector<std::size_t> train_gaps = full ? std::vector<std::size_t>{4, 8, 32, 256}
                                                    : std::vector<std::size_t>{4, 16, 64};
   const std::size_t saliency_gap = full ? 32 : 16;
@@ -282,7 +282,7 @@ void run_extras(const TaskOptions& task, const SweepOptions& sweep,
     }
     write_csv(out_dir + "/saliency.csv", {"model", "distance_from_end", "grad_norm"}, rows);
     std::ostringstream script;
-    script << "cd '" << out_dir << "'\nset datafile separator ','\nset logscale y\nset grid\n"
+    script << "cd '" << out_dir << "'\nset datafile separator ','\nset logscale y\nset format y '10^{%L}'\nset grid\n"
            << "set xlabel 'distance from the last position (the key is at the far right)'\n"
            << "set ylabel '|d correct logit / d embedding|'\nset title 'Which positions do trained models use?'\n"
            << "pick(name) = strcol(1) eq name ? $3 : NaN\n"

@@ -35,7 +35,7 @@ int main(int argc, char** argv) {
   float forget_bias = 0.0f;
   int threads = 1;
   std::size_t workers = default_workers();
-  double give_up = -1.0;
+  double give_up = 0.0;
   bool extras = true;
   TaskOptions task;
   app.add_flag("--full", full, "the full setting: gaps up to 1000, longer training, all extras");
@@ -54,8 +54,8 @@ int main(int argc, char** argv) {
   app.add_option("--workers", workers, "trainings run at once, one thread each (results do not "
                                        "depend on it)")->capture_default_str();
   app.add_option("--give-up", give_up, "stop a run at this share of its budget if no check has "
-                                       "beaten chance yet (0: never; default 0.25 with --full, "
-                                       "else 0)");
+                                       "beaten chance yet (default 0: never; it saves time but "
+                                       "misses late learners)");
   app.add_flag("!--no-extras", extras, "skip the experiments beyond the main sweep");
   CLI11_PARSE(app, argc, argv);
 
@@ -66,8 +66,6 @@ int main(int argc, char** argv) {
       sweep.gaps = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1000};
       sweep.train.steps = 800;
       sweep.model.hidden = 32;
-      // Runs far beyond the horizon sit at chance all along and would take most of the time.
-      sweep.train.give_up_share = 0.25;
     } else {
       sweep.gaps = {1, 2, 4, 8, 16, 32, 64};
       sweep.train.steps = 400;
@@ -83,7 +81,7 @@ int main(int argc, char** argv) {
     if (hidden) sweep.model.hidden = hidden;
     if (batch) sweep.train.batch = batch;
     if (lr > 0) sweep.train.lr = lr;
-    if (give_up >= 0) sweep.train.give_up_share = give_up;
+    sweep.train.give_up_share = give_up;
     sweep.train.stop_when_solved = true;
     // Under mpirun every rank trains each run together with the others, in the same order, so
     // the runs cannot also be spread over threads (their collectives would interleave).

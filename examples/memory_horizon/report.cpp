@@ -1,5 +1,6 @@
 #include "report.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <iomanip>
 #include <sstream>
@@ -74,7 +75,7 @@ bool plot_accuracy_vs_gap(const std::string& dir, const SweepOptions& options,
   std::ostringstream script;
   script << "set datafile separator ','\n"
          << "set logscale x 2\nset xlabel 'gap (irrelevant tokens between key and query)'\n"
-         << "set ylabel 'test accuracy'\nset yrange [0:1.05]\nset key bottom left\nset grid\n"
+         << "set ylabel 'test accuracy'\nset yrange [0:1.05]\nset key top right\nset grid\n"
          << "set title 'How far back does a trained recurrent network remember?'\n"
          << "chance = " << 1.0 / static_cast<double>(task.keys) << "\n"
          << "pick(name) = strcol(1) eq name ? $3 : NaN\n"
@@ -103,6 +104,13 @@ bool plot_accuracy_vs_gap(const std::string& dir, const SweepOptions& options,
 std::vector<std::string> horizon_sentences(const std::vector<RunRecord>& runs,
                                            const SweepOptions& options) {
   std::vector<std::string> sentences;
+  const bool has_baseline = std::find(options.models.begin(), options.models.end(),
+                                      ModelKind::baseline) != options.models.end();
+  if (!has_baseline) {
+    sentences.push_back("No horizon stated: the baseline was not among the models run, and the "
+                        "horizon is measured against it.");
+    return sentences;
+  }
   for (ModelKind kind : options.models) {
     if (kind == ModelKind::baseline) continue;
     const std::size_t horizon =
