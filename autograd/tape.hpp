@@ -60,18 +60,32 @@ class Tape {
 
   /// Records a data value (a copy of `value`). With `requires_grad`, backward computes its
   /// gradient too, which grad() then returns.
+  /// @param value The data, any shape. @param requires_grad Compute d(root)/d(value) as well.
+  /// @throws recur::AnomalyError in anomaly mode when the value is not finite.
   Var input(const Tensor& value, bool requires_grad = false);
 
   /// The leaf for `parameter` on this tape: added the first time a step uses it, then reused.
   /// The leaf refers to the parameter's value without copying it.
+  /// @param parameter A parameter that outlives this step (a module's); its gradient goes to
+  ///        Parameter::grad.
+  /// @throws recur::AnomalyError in anomaly mode when the value is not finite.
   Var parameter(Parameter& parameter);
 
   /// Computes gradients of the scalar `root` with respect to everything it depends on.
-  /// Throws recur::TapeError if `root` is not a single value or depends on nothing that requires
-  /// a gradient, or if a parameter changed after the forward pass.
+  /// Gradients add into Parameter::grad (zero them between steps); those of inputs and
+  /// intermediate values are what Var::grad() returns.
+  /// @param root A single value (a loss) recorded on this tape.
+  /// @throws recur::TapeError if `root` is not a single value, is from another or a cleared tape,
+  ///         or depends on nothing that requires a gradient, or if a parameter changed after the
+  ///         forward pass (an optimiser step between forward and backward).
+  /// @throws recur::AnomalyError in anomaly mode, naming the first op whose gradient is not
+  ///         finite.
   void backward(const Var& root);
 
   /// Backward from a non-scalar `root`, seeded with `grad_root` (same shape as root).
+  /// @param root Any value of this tape. @param grad_root d(loss)/d(root), root's shape.
+  /// @throws recur::ShapeError if grad_root's shape differs from root's; otherwise as
+  ///         backward(const Var&).
   void backward(const Var& root, const Tensor& grad_root);
 
   /// Forgets every recorded node (every Var of this tape becomes invalid) but keeps their
@@ -100,7 +114,8 @@ class Tape {
   void pop_node();
   /// A handle to node `index`.
   Var handle(std::uint32_t index) { return Var(this, index, generation_); }
-  /// Checks that `var` is a live value of this tape; throws recur::TapeError naming `op`.
+  /// Checks that `var` is a live value of this tape.
+  /// @throws recur::TapeError naming `op`.
   void check_var(const Var& var, const char* op) const;
   /// The gradient buffer of node `index`, zero-filled on first use in this backward.
   Tensor& grad_buffer(std::uint32_t index);

@@ -29,7 +29,8 @@ class Var {
   /// The value computed by the forward pass.
   const Tensor& value() const;
   /// The gradient of the last backward's loss with respect to this value (zeros where no
-  /// gradient reached). Throws recur::TapeError if this value does not require a gradient.
+  /// gradient reached).
+  /// @throws recur::TapeError if this value does not require a gradient.
   const Tensor& grad() const;
   /// The shape of value().
   const Tensor::shape_type& shape() const;

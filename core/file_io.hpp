@@ -8,8 +8,9 @@
 
 namespace recur {
 
-/// The whole contents of the file at `path`; throws recur::IoError naming `what` (the caller's
-/// operation, e.g. `load_npy`) and `path` when it cannot be read.
+/// The whole contents of the file at `path`.
+/// @throws recur::IoError naming `what` (the caller's operation, e.g. `load_npy`) and `path` when
+///         it cannot be read.
 std::vector<unsigned char> read_file(const std::string& path, const char* what);
 
 /// Writes `bytes` to `path` atomically: to a new `<path>.tmp-XXXXXX` in the same folder, flushed

@@ -16,7 +16,7 @@ namespace recur {
 /// @code
 /// recur::gemm(grad_y, true, x, false, grad_w, 1.0f, 1.0f);
 /// @endcode
-/// Throws recur::ShapeError naming `op` and the shapes when they do not fit.
+/// @throws recur::ShapeError naming `op` and the shapes when they do not fit.
 void gemm(const Tensor& a, bool transpose_a, const Tensor& b, bool transpose_b, Tensor& c,
           float alpha = 1.0f, float beta = 0.0f, const char* op = "gemm");
 

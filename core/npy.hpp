@@ -60,11 +60,12 @@ struct NpyArray {
   /// The values as a float32 Tensor of the same shape; any dtype converts (float64 rounds,
   /// large integers lose precision, booleans become 0 or 1).
   Tensor to_tensor() const;
-  /// The values as int64; integer and boolean dtypes only. Throws recur::IoError for floating
-  /// point arrays and for uint64 values above the int64 range.
+  /// The values as int64; integer and boolean dtypes only.
+  /// @throws recur::IoError for floating point arrays and for uint64 values above the int64 range.
   IndexTensor to_index_tensor() const;
   /// The values as unsigned 64-bit integers (an RNG state); uint64 or non-negative values of
-  /// another integer dtype. Throws recur::IoError otherwise.
+  /// another integer dtype.
+  /// @throws recur::IoError for a floating-point array or a negative value.
   std::vector<std::uint64_t> to_u64() const;
 
   /// A float32 array holding a copy of `tensor`.
@@ -77,14 +78,16 @@ struct NpyArray {
 
 /// Parses the bytes of a `.npy` file (versions 1.0, 2.0 and 3.0). Checks the magic, the header,
 /// the dtype and that the data is exactly as long as the shape says; converts big-endian and
-/// Fortran-order data. Throws recur::IoError naming `source` (a path or `file.npz: entry`).
+/// Fortran-order data.
+/// @throws recur::IoError naming `source` (a path or `file.npz: entry`).
 NpyArray parse_npy(std::span<const unsigned char> bytes, const std::string& source);
 
 /// The bytes NumPy's `np.save` would write for `array`: version 1.0, the header padded with
 /// spaces so the data starts at a multiple of 64 bytes.
 std::vector<unsigned char> serialize_npy(const NpyArray& array);
 
-/// Reads a `.npy` file; throws recur::IoError naming `path` when it is missing or malformed.
+/// Reads a `.npy` file.
+/// @throws recur::IoError naming `path` when it is missing or malformed.
 NpyArray load_npy(const std::string& path);
 
 /// Writes a `.npy` file atomically (a temporary file renamed over `path`); throws

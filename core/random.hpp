@@ -45,7 +45,8 @@ class Generator {
 
   /// The current state.
   State state() const { return state_; }
-  /// Restores a state returned by state(); throws recur::ValueError for the all-zero state.
+  /// Restores a state returned by state().
+  /// @throws recur::ValueError for the all-zero state.
   void set_state(const State& state);
 
  private:

@@ -54,10 +54,10 @@ Tensor recurrent_uniform(const Shape& shape, std::size_t hidden_size);
 /// PyTorch users keep asking for (pytorch#20102); Keras and DyNet start it at 1.
 void add_forget_bias(Parameter& bias_ih, std::size_t hidden_size, float forget_bias);
 
-/// Throws recur::ValueError naming `layer` unless `value` is positive.
+/// @throws recur::ValueError naming `layer` unless `value` is positive.
 void require_positive(const char* layer, const char* option, std::size_t value);
 
-/// Throws recur::ValueError naming `layer` unless 0 <= p < 1.
+/// @throws recur::ValueError naming `layer` unless 0 <= p < 1.
 void require_probability(const char* layer, const char* option, float p);
 
 }  // namespace recur::nn::detail

@@ -65,9 +65,12 @@ struct RNNCellOptions {
 /// @endcode
 class RNNCell : public detail::CellBase {
  public:
-  /// A cell with freshly initialised weights; throws recur::ValueError for a zero size.
+  /// A cell with freshly initialised weights.
+  /// @throws recur::ValueError for a zero size.
   explicit RNNCell(const RNNCellOptions& options);
-  /// One step: x [B, I], h [B, H] (zeros when empty) -> h' [B, H]. Throws recur::ShapeError.
+  /// One step: x [B, I], h [B, H] (zeros when empty) -> h' [B, H].
+  /// @param x The input [B, I]. @param h The state [B, H], or an empty Var for zeros.
+  /// @throws recur::ShapeError naming the cell and the shapes when x or h does not fit, or B is 0.
   Var forward(const Var& x, const Var& h = Var());
   /// forward(x, h).
   Var operator()(const Var& x, const Var& h = Var()) { return forward(x, h); }
@@ -99,9 +102,13 @@ struct LSTMCellOptions {
 /// @endcode
 class LSTMCell : public detail::CellBase {
  public:
-  /// A cell with freshly initialised weights; throws recur::ValueError for bad options.
+  /// A cell with freshly initialised weights.
+  /// @throws recur::ValueError for bad options.
   explicit LSTMCell(const LSTMCellOptions& options);
   /// One step: x [B, I], state h, c [B, H] (both zeros when empty) -> (h', c').
+  /// @param x The input [B, I]. @param state h and c [B, H], or both empty for zeros.
+  /// @throws recur::ShapeError naming the cell and the shapes when x or the state does not fit;
+  ///         recur::ValueError when only one of h and c is given.
   LSTMState forward(const Var& x, const LSTMState& state = {});
   /// forward(x, state).
   LSTMState operator()(const Var& x, const LSTMState& state = {}) { return forward(x, state); }
@@ -129,9 +136,12 @@ struct GRUCellOptions {
 /// @endcode
 class GRUCell : public detail::CellBase {
  public:
-  /// A cell with freshly initialised weights; throws recur::ValueError for a zero size.
+  /// A cell with freshly initialised weights.
+  /// @throws recur::ValueError for a zero size.
   explicit GRUCell(const GRUCellOptions& options);
-  /// One step: x [B, I], h [B, H] (zeros when empty) -> h' [B, H]. Throws recur::ShapeError.
+  /// One step: x [B, I], h [B, H] (zeros when empty) -> h' [B, H].
+  /// @param x The input [B, I]. @param h The state [B, H], or an empty Var for zeros.
+  /// @throws recur::ShapeError naming the cell and the shapes when x or h does not fit, or B is 0.
   Var forward(const Var& x, const Var& h = Var());
   /// forward(x, h).
   Var operator()(const Var& x, const Var& h = Var()) { return forward(x, h); }

@@ -20,7 +20,7 @@ struct DropoutOptions {
 /// @endcode
 class Dropout : public UnaryModule {
  public:
-  /// Throws recur::ValueError unless 0 <= p < 1.
+  /// @throws recur::ValueError unless 0 <= p < 1.
   explicit Dropout(const DropoutOptions& options = {});
   /// x -> x with dropout applied (training) or x itself (evaluation), any shape.
   Var forward(const Var& x) override;

@@ -30,12 +30,15 @@ struct EmbeddingOptions {
 /// @endcode
 class Embedding : public Module {
  public:
-  /// Registers `weight`. Throws recur::ValueError for a zero size or a padding_idx outside
-  /// [-num_embeddings, num_embeddings).
+  /// Registers `weight`.
+  /// @throws recur::ValueError for a zero size or a padding_idx outside [-num_embeddings,
+  ///         num_embeddings).
   explicit Embedding(const EmbeddingOptions& options);
 
   /// indices: any shape -> indices' shape + [embedding_dim], recorded on `tape`.
-  /// Throws recur::ValueError naming an index outside [0, num_embeddings).
+  /// @param tape The step's tape (the indices are data, not a Var).
+  /// @param indices Token ids in [0, num_embeddings), any shape.
+  /// @throws recur::ValueError naming an index outside [0, num_embeddings).
   Var forward(Tape& tape, const IndexTensor& indices);
   /// forward(tape, indices).
   Var operator()(Tape& tape, const IndexTensor& indices) { return forward(tape, indices); }

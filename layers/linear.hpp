@@ -26,11 +26,13 @@ struct LinearOptions {
 /// @endcode
 class Linear : public UnaryModule {
  public:
-  /// Registers `weight` (and `bias` unless options.bias is false). Throws recur::ValueError
-  /// when a size is 0.
+  /// Registers `weight` (and `bias` unless options.bias is false).
+  /// @throws recur::ValueError when a size is 0.
   explicit Linear(const LinearOptions& options);
 
-  /// x: [..., in] -> [..., out]. Throws recur::ShapeError when x's last axis is not in_features.
+  /// x: [..., in] -> [..., out].
+  /// @param x Any number of leading axes, then in_features.
+  /// @throws recur::ShapeError when x's last axis is not in_features.
   Var forward(const Var& x) override;
 
   /// The weight [out, in].

@@ -27,7 +27,8 @@ class CrossEntropyLoss : public Module {
   /// A loss with these options.
   explicit CrossEntropyLoss(const CrossEntropyLossOptions& options = {}) : options_(options) {}
   /// logits [N, C], targets [N] in [0, C) or ignore_index -> a scalar (or [N] with
-  /// Reduction::none). Throws recur::ValueError for a target out of range.
+  /// Reduction::none).
+  /// @throws recur::ValueError for a target out of range.
   Var forward(const Var& logits, const IndexTensor& targets);
   /// forward(logits, targets).
   Var operator()(const Var& logits, const IndexTensor& targets) { return forward(logits, targets); }
@@ -53,7 +54,8 @@ class MSELoss : public Module {
   /// A loss with these options.
   explicit MSELoss(const MSELossOptions& options = {}) : options_(options) {}
   /// input and target of the same shape -> a scalar (or the elementwise terms with
-  /// Reduction::none). Throws recur::ShapeError when the shapes differ.
+  /// Reduction::none).
+  /// @throws recur::ShapeError when the shapes differ.
   Var forward(const Var& input, const Var& target);
   /// forward(input, target).
   Var operator()(const Var& input, const Var& target) { return forward(input, target); }

@@ -46,15 +46,27 @@ struct LSTMResult {
 /// @endcode
 class LSTM : public detail::RecurrentBase {
  public:
-  /// A layer with freshly initialised weights; throws recur::ValueError for bad options.
+  /// A layer with freshly initialised weights.
+  /// @throws recur::ValueError for bad options.
   explicit LSTM(const LSTMOptions& options);
   /// Runs the whole sequence; `state` (h0, c0) defaults to zeros (give both or neither).
   /// An unbatched input [T, I] with 2-D states gives 2-D results, as in torch.nn.
+  /// @param input [T, B, I] ([B, T, I] with batch_first), or [T, I].
+  /// @param state h0 [num_layers * D, B, Hout] and c0 [num_layers * D, B, H], or both empty.
+  /// @return The output [T, B, D * Hout] and the final state, as PyTorch's
+  ///         `(output, (h_n, c_n))`.
+  /// @throws recur::ShapeError naming the layer when the input's features or a state's shape
+  ///         do not fit; recur::ValueError when only one of h0 and c0 is given.
   LSTMResult forward(const Var& input, const LSTMState& state = {});
   /// A padded batch: sequence b is `lengths(b)` steps long (1 to T), as PyTorch's packed
   /// sequences: its state stops at its last step, the reverse direction starts there, and its
   /// outputs past it are zero with no gradient. The output keeps all T steps, like
-  /// `pad_packed_sequence(..., total_length=T)`. Throws recur::ValueError for a bad length.
+  /// `pad_packed_sequence(..., total_length=T)`.
+  /// @param input The padded batch [T, B, I] ([B, T, I] with batch_first).
+  /// @param lengths Each sequence's length [B], in [1, T].
+  /// @param state h0 and c0 as in forward(const Var&, const LSTMState&), or both empty.
+  /// @throws recur::ValueError for a bad length; otherwise as
+  ///         forward(const Var&, const LSTMState&).
   LSTMResult forward(const Var& input, const IndexTensor& lengths, const LSTMState& state = {});
   /// forward(input, state).
   LSTMResult operator()(const Var& input, const LSTMState& state = {}) {

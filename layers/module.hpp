@@ -41,6 +41,7 @@ class Module {
   std::vector<Parameter*> parameters();
   /// The parameter with this dotted name (`0.weight`, `encoder.bias_ih_l0`), or nullptr when
   /// there is none.
+  /// @param name A name as named_parameters() gives it.
   Parameter* find_parameter(const std::string& name);
   /// The direct children with their names.
   const std::vector<std::pair<std::string, Module*>>& named_children() const { return children_; }
@@ -51,6 +52,7 @@ class Module {
   std::size_t num_parameters();
 
   /// Switches this module and all descendants to training mode (dropout active) or not.
+  /// @param on True for training, false for evaluation.
   void train(bool on = true);
   /// Switches to evaluation mode: train(false).
   void eval() { train(false); }
@@ -62,8 +64,14 @@ class Module {
  protected:
   /// Adds a parameter named `name` holding `initial`; the reference stays valid for the
   /// module's lifetime.
+  /// @param name The name, as PyTorch would give the attribute (`weight`, `bias_ih_l0`).
+  /// @param initial Its initial value; the gradient starts as zeros of the same shape.
+  /// @throws recur::ValueError for a name already used in this module.
   Parameter& register_parameter(const std::string& name, Tensor initial);
   /// Adds `child` (which must outlive this module, usually a member) under `name`.
+  /// @param name The child's name, the prefix of its parameters' names (`lstm.`).
+  /// @param child The module, usually a member of this one.
+  /// @throws recur::ValueError for a name already used in this module.
   void register_module(const std::string& name, Module& child);
   /// Called after train()/eval() changed the mode; layers with mode-dependent state override it.
   virtual void on_mode_change() {}

@@ -47,9 +47,9 @@ class RecurrentBase : public Module {
   explicit RecurrentBase(const RecurrentSpec& spec);
 
   /// The forward pass. `h0` and `c0` may be empty (zeros); `lengths` may be null (every
-  /// sequence runs all T steps). Throws recur::ShapeError or recur::ValueError naming the layer.
-  /// An unbatched input [T, I] (with 2-D states) runs as a batch of one and gives 2-D results,
-  /// as in torch.nn.
+  /// sequence runs all T steps). An unbatched input [T, I] (with 2-D states) runs as a batch of
+  /// one and gives 2-D results, as in torch.nn.
+  /// @throws recur::ShapeError or recur::ValueError naming the layer.
   RecurrentOutputs run(const Var& input, const Var& h0, const Var& c0,
                        const IndexTensor* lengths);
 

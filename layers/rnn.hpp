@@ -39,15 +39,26 @@ struct RNNResult {
 /// @endcode
 class RNN : public detail::RecurrentBase {
  public:
-  /// A layer with freshly initialised weights; throws recur::ValueError for bad options.
+  /// A layer with freshly initialised weights.
+  /// @throws recur::ValueError for bad options.
   explicit RNN(const RNNOptions& options);
   /// Runs the whole sequence; `h0` [num_layers * D, B, H] defaults to zeros.
   /// An unbatched input [T, I] with 2-D states gives 2-D results, as in torch.nn.
+  /// @param input [T, B, I] ([B, T, I] with batch_first), or [T, I].
+  /// @param h0 [num_layers * D, B, H], or an empty Var for zeros.
+  /// @return The output [T, B, D * H] and h_n [num_layers * D, B, H], as PyTorch's
+  ///         `(output, h_n)`.
+  /// @throws recur::ShapeError naming the layer when the input's features or h0's shape do not
+  ///         fit.
   RNNResult forward(const Var& input, const Var& h0 = Var());
   /// A padded batch: sequence b is `lengths(b)` steps long (1 to T), as PyTorch's packed
   /// sequences: its state stops at its last step, the reverse direction starts there, and its
   /// outputs past it are zero with no gradient. The output keeps all T steps, like
-  /// `pad_packed_sequence(..., total_length=T)`. Throws recur::ValueError for a bad length.
+  /// `pad_packed_sequence(..., total_length=T)`.
+  /// @param input The padded batch [T, B, I] ([B, T, I] with batch_first).
+  /// @param lengths Each sequence's length [B], in [1, T].
+  /// @param h0 [num_layers * D, B, H], or an empty Var for zeros.
+  /// @throws recur::ValueError for a bad length; otherwise as forward(const Var&, const Var&).
   RNNResult forward(const Var& input, const IndexTensor& lengths, const Var& h0 = Var());
   /// forward(input, h0).
   RNNResult operator()(const Var& input, const Var& h0 = Var()) { return forward(input, h0); }

@@ -26,7 +26,8 @@ class Sequential : public UnaryModule {
   /// A chain of the given modules, in order.
   explicit Sequential(std::vector<std::unique_ptr<UnaryModule>> modules);
 
-  /// Appends `module` (named by its position) and returns it. Throws recur::ValueError for null.
+  /// Appends `module` (named by its position) and returns it.
+  /// @throws recur::ValueError for null.
   UnaryModule& push_back(std::unique_ptr<UnaryModule> module);
   /// Builds a module of type M in place at the end and returns it.
   template <class M, class... Args>
@@ -42,7 +43,8 @@ class Sequential : public UnaryModule {
 
   /// Number of modules.
   std::size_t size() const { return modules_.size(); }
-  /// Module `index`; throws recur::ValueError when out of range.
+  /// Module `index`.
+  /// @throws recur::ValueError when out of range.
   UnaryModule& operator[](std::size_t index);
 
  private:

@@ -23,7 +23,8 @@ struct AdagradOptions {
 /// @endcode
 class Adagrad : public OptimizerWithOptions<AdagradOptions> {
  public:
-  /// Adagrad over one group of parameters. Throws recur::ValueError for invalid options.
+  /// Adagrad over one group of parameters.
+  /// @throws recur::ValueError for invalid options.
   Adagrad(const std::vector<Parameter*>& params, const AdagradOptions& options = {});
   /// Adagrad over several groups, `options` being the defaults each group may override.
   Adagrad(std::span<const ParamGroup> groups, const AdagradOptions& options = {});

@@ -32,7 +32,8 @@ struct AdamWOptions {
 /// @endcode
 class Adam : public OptimizerWithOptions<AdamOptions> {
  public:
-  /// Adam over one group of parameters. Throws recur::ValueError for invalid options.
+  /// Adam over one group of parameters.
+  /// @throws recur::ValueError for invalid options.
   Adam(const std::vector<Parameter*>& params, const AdamOptions& options = {});
   /// Adam over several groups, `options` being the defaults each group may override.
   Adam(std::span<const ParamGroup> groups, const AdamOptions& options = {});
@@ -54,7 +55,8 @@ class Adam : public OptimizerWithOptions<AdamOptions> {
 /// @endcode
 class AdamW : public OptimizerWithOptions<AdamWOptions> {
  public:
-  /// AdamW over one group of parameters. Throws recur::ValueError for invalid options.
+  /// AdamW over one group of parameters.
+  /// @throws recur::ValueError for invalid options.
   AdamW(const std::vector<Parameter*>& params, const AdamWOptions& options = {});
   /// AdamW over several groups, `options` being the defaults each group may override.
   AdamW(std::span<const ParamGroup> groups, const AdamWOptions& options = {});

@@ -40,8 +40,11 @@ struct CheckpointParts {
 };
 
 /// Writes a checkpoint of `parts` at step `step` to `path`, atomically (a temporary file renamed
-/// over `path`). Throws recur::ValueError if the optimiser holds a parameter the model does not,
-/// recur::IoError if the file cannot be written.
+/// over `path`).
+/// @param path The `.npz` to write. @param parts What to save; null parts are left out.
+/// @param step The number of steps done, returned by load_checkpoint().
+/// @throws recur::ValueError if the optimiser holds a parameter the model does not, recur::IoError
+///         if the file cannot be written.
 void save_checkpoint(const std::string& path, const CheckpointParts& parts, std::uint64_t step);
 
 /// Loads a checkpoint written by save_checkpoint into `parts` (built the same way as when it was
@@ -49,6 +52,10 @@ void save_checkpoint(const std::string& path, const CheckpointParts& parts, std:
 /// first, and recur::IoError lists every missing, unexpected or mismatched entry and every value no
 /// run holds (a negative or NaN learning rate, a step count over 2^53 or not a whole number),
 /// leaving `parts` untouched.
+/// @param path A file written by save_checkpoint(). @param parts Where to load it into.
+/// @return The step number saved with it.
+/// @throws recur::IoError listing every missing, unexpected or mismatched entry and every value
+///         no run holds, or naming an unreadable file; nothing in `parts` has changed then.
 std::uint64_t load_checkpoint(const std::string& path, const CheckpointParts& parts);
 
 }  // namespace recur::optim

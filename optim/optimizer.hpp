@@ -53,7 +53,8 @@ class Optimizer {
   Optimizer& operator=(const Optimizer&) = delete;
 
   /// Updates every parameter that requires a gradient from its `grad`, in place, and bumps its
-  /// version. Throws recur::ShapeError if a gradient's shape differs from its parameter's.
+  /// version.
+  /// @throws recur::ShapeError if a gradient's shape differs from its parameter's.
   virtual void step() = 0;
   /// Sets the gradient of every parameter to zero.
   void zero_grad();

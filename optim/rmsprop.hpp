@@ -25,7 +25,8 @@ struct RMSpropOptions {
 /// @endcode
 class RMSprop : public OptimizerWithOptions<RMSpropOptions> {
  public:
-  /// RMSprop over one group of parameters. Throws recur::ValueError for invalid options.
+  /// RMSprop over one group of parameters.
+  /// @throws recur::ValueError for invalid options.
   RMSprop(const std::vector<Parameter*>& params, const RMSpropOptions& options = {});
   /// RMSprop over several groups, `options` being the defaults each group may override.
   RMSprop(std::span<const ParamGroup> groups, const RMSpropOptions& options = {});

@@ -80,7 +80,8 @@ struct StepLROptions {
 /// Multiplies the learning rate by `gamma` every `step_size` steps (torch StepLR).
 class StepLR : public LRScheduler {
  public:
-  /// Attaches to `optimizer`. Throws recur::ValueError unless step_size > 0.
+  /// Attaches to `optimizer`.
+  /// @throws recur::ValueError unless step_size > 0.
   StepLR(Optimizer& optimizer, const StepLROptions& options);
   const char* name() const override { return "StepLR"; }
 
@@ -117,7 +118,8 @@ struct CosineAnnealingLROptions {
 /// lr_t = eta_min + (base - eta_min) * (1 + cos(pi * t / T_max)) / 2.
 class CosineAnnealingLR : public LRScheduler {
  public:
-  /// Attaches to `optimizer`. Throws recur::ValueError unless T_max > 0.
+  /// Attaches to `optimizer`.
+  /// @throws recur::ValueError unless T_max > 0.
   CosineAnnealingLR(Optimizer& optimizer, const CosineAnnealingLROptions& options);
   const char* name() const override { return "CosineAnnealingLR"; }
 
@@ -140,7 +142,8 @@ struct LinearLROptions {
 /// @endcode
 class LinearLR : public LRScheduler {
  public:
-  /// Attaches to `optimizer`. Throws recur::ValueError for factors outside [0, 1] (start > 0).
+  /// Attaches to `optimizer`.
+  /// @throws recur::ValueError for factors outside [0, 1] (start > 0).
   LinearLR(Optimizer& optimizer, const LinearLROptions& options);
   const char* name() const override { return "LinearLR"; }
 
@@ -169,7 +172,8 @@ struct ReduceLROnPlateauOptions {
 /// @endcode
 class ReduceLROnPlateau : public Schedule {
  public:
-  /// Attaches to `optimizer`. Throws recur::ValueError for factor >= 1 or a negative option.
+  /// Attaches to `optimizer`.
+  /// @throws recur::ValueError for factor >= 1 or a negative option.
   ReduceLROnPlateau(Optimizer& optimizer, const ReduceLROnPlateauOptions& options = {});
   const char* name() const override { return "ReduceLROnPlateau"; }
   /// Records this step's metric, reducing the rates after `patience` steps without improvement.

@@ -27,7 +27,8 @@ struct SGDOptions {
 /// @endcode
 class SGD : public OptimizerWithOptions<SGDOptions> {
  public:
-  /// SGD over one group of parameters. Throws recur::ValueError for invalid options.
+  /// SGD over one group of parameters.
+  /// @throws recur::ValueError for invalid options.
   SGD(const std::vector<Parameter*>& params, const SGDOptions& options = {});
   /// SGD over several groups, `options` being the defaults each group may override.
   SGD(std::span<const ParamGroup> groups, const SGDOptions& options = {});

@@ -1,35 +1,62 @@
 /// @file
 /// Elementwise ops: arithmetic with NumPy broadcasting, and the pointwise nonlinearities.
+///
+/// Like every op, each of these throws recur::TapeError when an input is an empty Var, comes from
+/// another tape or from a tape cleared since it was computed, and, in anomaly mode
+/// (recur::AnomalyModeGuard), recur::AnomalyError when its value or gradient is not finite.
+/// @code
+/// recur::Var y = recur::tanh(recur::add(x, b));   // b [H] broadcasts over x [B, H]
+/// recur::Var z = 2.0f * y - x;                     // the operators call the same ops
+/// @endcode
 #pragma once
 
 #include "autograd/var.hpp"
 
 namespace recur {
 
-/// a + b, broadcasting. Throws recur::ShapeError if the shapes do not broadcast.
+/// a + b, broadcasting as NumPy does.
+/// @param a, b Values on the same tape; their shapes broadcast to the result's.
+/// @throws recur::ShapeError if the shapes do not broadcast (`add: cannot broadcast [3, 4] with
+///         [5]`).
 Var add(const Var& a, const Var& b);
 /// a - b, broadcasting.
+/// @param a, b Values on the same tape; their shapes broadcast to the result's.
+/// @throws recur::ShapeError if the shapes do not broadcast.
 Var sub(const Var& a, const Var& b);
 /// a * b elementwise, broadcasting.
+/// @param a, b Values on the same tape; their shapes broadcast to the result's.
+/// @throws recur::ShapeError if the shapes do not broadcast.
 Var mul(const Var& a, const Var& b);
 /// a / b elementwise, broadcasting.
+/// @param a, b Values on the same tape; their shapes broadcast to the result's. A zero in b
+///        gives inf or NaN, as in IEEE arithmetic.
+/// @throws recur::ShapeError if the shapes do not broadcast.
 Var div(const Var& a, const Var& b);
 /// -x.
+/// @param x Any value.
 Var neg(const Var& x);
 /// x + s for a constant s.
+/// @param x Any value. @param s A constant; it gets no gradient.
 Var add_scalar(const Var& x, float s);
 /// x * s for a constant s.
+/// @param x Any value. @param s A constant; it gets no gradient.
 Var mul_scalar(const Var& x, float s);
 
-/// 1 / (1 + exp(-x)).
+/// 1 / (1 + exp(-x)), elementwise.
+/// @param x Any value; the backward rule uses the saved output, y (1 - y).
 Var sigmoid(const Var& x);
-/// tanh(x).
+/// tanh(x), elementwise.
+/// @param x Any value; the backward rule uses the saved output, 1 - y^2.
 Var tanh(const Var& x);
-/// max(x, 0); its gradient at 0 is taken as 0.
+/// max(x, 0), elementwise; its gradient at 0 is taken as 0.
+/// @param x Any value.
 Var relu(const Var& x);
-/// exp(x).
+/// exp(x), elementwise.
+/// @param x Any value; exp overflows to inf above about 88.7 in float32.
 Var exp(const Var& x);
-/// The natural logarithm; the caller keeps x positive.
+/// The natural logarithm, elementwise.
+/// @param x Positive values (the caller keeps them so); log(0) is -inf and log of a negative
+///        number NaN, which anomaly mode reports.
 Var log(const Var& x);
 
 /// @name Operators, for readable formulas

@@ -21,13 +21,24 @@ enum class Reduction {
 /// `ignore_index` contribute nothing, and the mean is over the others (PyTorch's rule); if every
 /// target is ignored the mean is NaN (0/0) and the gradient zero, as in PyTorch. With
 /// Reduction::none the result is [N], 0 at ignored rows.
-/// Throws recur::ShapeError unless logits are [N, C] and targets [N], and recur::ValueError for
-/// a target outside [0, C) that is not ignore_index.
+/// @param logits Unnormalised scores [N, C].
+/// @param targets Class indices [N], each in [0, C) or equal to ignore_index.
+/// @param ignore_index A target value that is skipped (PyTorch's default, -100).
+/// @param reduction Mean (a scalar), sum (a scalar) or none ([N]).
+/// @throws recur::ShapeError unless logits are [N, C] and targets [N].
+/// @throws recur::ValueError for a target outside [0, C) that is not ignore_index, naming it and
+///         its row.
+/// @code
+/// recur::Var loss = recur::cross_entropy(logits, labels);   // logits [B, V], labels [B]
+/// @endcode
 Var cross_entropy(const Var& logits, const IndexTensor& targets,
                   std::int64_t ignore_index = -100, Reduction reduction = Reduction::mean);
 
 /// Mean squared error between `input` and `target`, which must have the same shape (no
-/// broadcasting; recur::ShapeError names both shapes). Reduction::none keeps the input's shape.
+/// broadcasting). Reduction::none keeps the input's shape.
+/// @param input The prediction. @param target The wanted values, same shape.
+/// @param reduction Mean (a scalar), sum (a scalar) or none (the input's shape).
+/// @throws recur::ShapeError naming both shapes when they differ.
 Var mse_loss(const Var& input, const Var& target, Reduction reduction = Reduction::mean);
 
 }  // namespace recur
