@@ -21,6 +21,7 @@ class AnomalyError : public Error {
 bool anomaly_detection_enabled();
 
 /// Turns anomaly detection on or off for this thread.
+/// @param enabled On (true) or off.
 /// @code
 /// recur::set_detect_anomaly(true);
 /// tape.backward(loss);   // throws recur::AnomalyError at the first NaN/Inf, naming the op
@@ -35,6 +36,7 @@ void set_detect_anomaly(bool enabled);
 ///   tape.backward(loss);
 /// }
 /// @endcode
+/// @see @ref debugging "Finding NaNs and bad steps".
 class AnomalyModeGuard {
  public:
   /// Sets anomaly detection to `enabled` until the guard is destroyed.

@@ -44,6 +44,10 @@ using GradcheckFunction = std::function<Var(std::span<const Var>)>;
 /// BOOST_TEST(result.ok, result.report);
 /// @endcode
 /// Inputs should stay away from kinks (relu at 0) by more than the step.
+/// @param function Builds the output from Vars holding the inputs, on a tape of its own.
+/// @param inputs The values at which the gradient is checked.
+/// @param options Step, tolerances, the projection's seed and which inputs to check.
+/// @return Whether every element passed, the largest errors and a report of the worst ones.
 GradcheckResult gradcheck(const GradcheckFunction& function, const std::vector<Tensor>& inputs,
                           const GradcheckOptions& options = {});
 

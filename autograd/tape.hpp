@@ -52,6 +52,7 @@ struct Node {
 /// }
 /// @endcode
 /// A tape belongs to one thread at a time; use one tape per thread.
+/// @see @ref tape "How the tape works", and @ref threads "Threads".
 class Tape {
  public:
   Tape();

@@ -56,6 +56,8 @@ class Progress {
   ~Progress();
 
   /// Records that `step` steps are done and the latest loss; draws when it is time.
+  /// @param step Steps done so far (1 after the first). @param loss This step's loss; the
+  ///        display shows the mean since the last report.
   void update(std::size_t step, double loss);
   /// Draws the final state (always) and ends the bar's line. Idempotent.
   void finish();

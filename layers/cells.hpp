@@ -63,6 +63,7 @@ struct RNNCellOptions {
 /// recur::Var h = cell(x);        // x: [B, 4] -> h: [B, 8]; the state starts at zero
 /// h = cell(x2, h);
 /// @endcode
+/// @see @ref recurrent_zoo "The recurrent zoo" for the equations, names and shapes of the weights.
 class RNNCell : public detail::CellBase {
  public:
   /// A cell with freshly initialised weights.
@@ -100,6 +101,7 @@ struct LSTMCellOptions {
 /// recur::nn::LSTMState state = cell(x);        // h and c: [B, 8]
 /// state = cell(x2, state);
 /// @endcode
+/// @see @ref recurrent_zoo "The recurrent zoo" for the equations, names and shapes of the weights.
 class LSTMCell : public detail::CellBase {
  public:
   /// A cell with freshly initialised weights.
@@ -134,6 +136,7 @@ struct GRUCellOptions {
 /// recur::nn::GRUCell cell({.input_size = 4, .hidden_size = 8});
 /// recur::Var h = cell(x);        // x: [B, 4] -> h: [B, 8]
 /// @endcode
+/// @see @ref recurrent_zoo "The recurrent zoo" for the equations, names and shapes of the weights.
 class GRUCell : public detail::CellBase {
  public:
   /// A cell with freshly initialised weights.

@@ -33,6 +33,7 @@ using GRUResult = RNNResult;
 /// recur::nn::GRU gru({.input_size = 8, .hidden_size = 16, .bidirectional = true});
 /// auto [output, h_n] = gru(x);      // x: [T, B, 8] -> output [T, B, 32], h_n [2, B, 16]
 /// @endcode
+/// @see @ref recurrent_zoo "The recurrent zoo" for the equations, names and shapes of the weights.
 class GRU : public detail::RecurrentBase {
  public:
   /// A layer with freshly initialised weights.

@@ -44,6 +44,7 @@ struct LSTMResult {
 /// auto [output, state] = lstm(x);        // x: [T, B, 64] -> output [T, B, 256]
 /// auto next = lstm(x2, state);           // continue from (h_n, c_n), each [4, B, 128]
 /// @endcode
+/// @see @ref recurrent_zoo "The recurrent zoo" for the equations, names and shapes of the weights.
 class LSTM : public detail::RecurrentBase {
  public:
   /// A layer with freshly initialised weights.

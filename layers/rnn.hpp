@@ -37,6 +37,7 @@ struct RNNResult {
 /// auto [output, h_n] = rnn(x);           // x: [T, B, 8] -> output [T, B, 16], h_n [2, B, 16]
 /// auto padded = rnn(x, lengths, h_n);    // a padded batch, lengths: IndexTensor [B]
 /// @endcode
+/// @see @ref recurrent_zoo "The recurrent zoo" for the equations, names and shapes of the weights.
 class RNN : public detail::RecurrentBase {
  public:
   /// A layer with freshly initialised weights.

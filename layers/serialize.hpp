@@ -22,6 +22,7 @@ namespace recur::nn {
 /// recur::nn::save(model, "model.npz");
 /// recur::nn::load(fresh_model, "model.npz");
 /// @endcode
+/// @see @ref pytorch_interop "Moving weights to and from PyTorch".
 void save(Module& module, const std::string& path);
 
 /// Reads the parameters of `module` back from a `.npz` written by save() or by NumPy/PyTorch.

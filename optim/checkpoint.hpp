@@ -45,6 +45,7 @@ struct CheckpointParts {
 /// @param step The number of steps done, returned by load_checkpoint().
 /// @throws recur::ValueError if the optimiser holds a parameter the model does not, recur::IoError
 ///         if the file cannot be written.
+/// @see @ref checkpoints "Checkpoints that resume exactly".
 void save_checkpoint(const std::string& path, const CheckpointParts& parts, std::uint64_t step);
 
 /// Loads a checkpoint written by save_checkpoint into `parts` (built the same way as when it was

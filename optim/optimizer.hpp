@@ -46,6 +46,7 @@ struct ParameterState {
 ///
 /// Schedules (optim/schedule.hpp) and checkpoints (optim/checkpoint.hpp) work through this
 /// interface, so they compose with any optimiser.
+/// @see @ref training "Training" for the loop, the optimisers' formulas and clipping.
 class Optimizer {
  public:
   virtual ~Optimizer() = default;

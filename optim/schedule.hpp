@@ -81,6 +81,8 @@ struct StepLROptions {
 class StepLR : public LRScheduler {
  public:
   /// Attaches to `optimizer`.
+  /// @param optimizer Whose learning rates it sets; it must outlive the schedule.
+  /// @param options step_size and gamma.
   /// @throws recur::ValueError unless step_size > 0.
   StepLR(Optimizer& optimizer, const StepLROptions& options);
   const char* name() const override { return "StepLR"; }
@@ -99,6 +101,8 @@ struct ExponentialLROptions {
 class ExponentialLR : public LRScheduler {
  public:
   /// Attaches to `optimizer`.
+  /// @param optimizer Whose learning rates it sets; it must outlive the schedule.
+  /// @param options gamma, the factor per step.
   ExponentialLR(Optimizer& optimizer, const ExponentialLROptions& options);
   const char* name() const override { return "ExponentialLR"; }
 
@@ -119,6 +123,8 @@ struct CosineAnnealingLROptions {
 class CosineAnnealingLR : public LRScheduler {
  public:
   /// Attaches to `optimizer`.
+  /// @param optimizer Whose learning rates it sets; it must outlive the schedule.
+  /// @param options T_max (steps of one half cosine) and eta_min (the lowest rate).
   /// @throws recur::ValueError unless T_max > 0.
   CosineAnnealingLR(Optimizer& optimizer, const CosineAnnealingLROptions& options);
   const char* name() const override { return "CosineAnnealingLR"; }
@@ -142,7 +148,9 @@ struct LinearLROptions {
 /// @endcode
 class LinearLR : public LRScheduler {
  public:
-  /// Attaches to `optimizer`.
+  /// Attaches to `optimizer`, and applies the start factor at once.
+  /// @param optimizer Whose learning rates it sets; it must outlive the schedule.
+  /// @param options start_factor, end_factor and total_iters.
   /// @throws recur::ValueError for factors outside [0, 1] (start > 0).
   LinearLR(Optimizer& optimizer, const LinearLROptions& options);
   const char* name() const override { return "LinearLR"; }
@@ -173,10 +181,13 @@ struct ReduceLROnPlateauOptions {
 class ReduceLROnPlateau : public Schedule {
  public:
   /// Attaches to `optimizer`.
+  /// @param optimizer Whose learning rates it sets; it must outlive the schedule.
+  /// @param options maximize, factor, patience, threshold, cooldown, min_lr and eps.
   /// @throws recur::ValueError for factor >= 1 or a negative option.
   ReduceLROnPlateau(Optimizer& optimizer, const ReduceLROnPlateauOptions& options = {});
   const char* name() const override { return "ReduceLROnPlateau"; }
   /// Records this step's metric, reducing the rates after `patience` steps without improvement.
+  /// @param metric The value watched, usually the validation loss.
   void step(double metric);
   /// The best metric seen so far.
   double best() const { return best_; }
