@@ -12,7 +12,10 @@ elseif(DOXYGEN_FOUND)
   endif()
   configure_file(${PROJECT_SOURCE_DIR}/docs/Doxyfile.in ${PROJECT_BINARY_DIR}/Doxyfile @ONLY)
   set(html ${PROJECT_BINARY_DIR}/docs/html)
+  # The output starts empty, so that no page of an earlier build (a page since renamed or
+  # deleted) stays behind for the link check to read or a reader to find.
   add_custom_target(docs
+    COMMAND ${CMAKE_COMMAND} -E rm -rf ${html}
     COMMAND ${CMAKE_COMMAND} -E make_directory ${html}
     COMMAND ${CMAKE_COMMAND} -E create_symlink ${RECUR_MATHJAX_DIR} ${html}/mathjax
     COMMAND ${DOXYGEN_EXECUTABLE} ${PROJECT_BINARY_DIR}/Doxyfile
