@@ -52,8 +52,11 @@ int main() {
   const float after = held_out_mse(model, x);
 
   // The saved file loads into a fresh model, which then predicts exactly the same.
+  //! [save and load]
+  recur::nn::save(model, "summer.npz");     // atomic: written to a temporary file, then renamed
   Summer reloaded;
-  recur::nn::load(reloaded, "summer.npz");
+  recur::nn::load(reloaded, "summer.npz");  // all or nothing: every name and shape checked first
+  //! [save and load]
   std::filesystem::remove("summer.npz");
   recur::Tape tape;
   const recur::Tensor a = model.forward(tape.input(x)).value();

@@ -133,5 +133,37 @@ int main() {
     std::printf("GRUCell vs its equations: max difference %.2g\n", diff);
     failures += !(diff < 1e-5f);
   }
+  {  // forget_bias shifts the forget rows of every bias_ih_l{k}, in every layer and direction
+    recur::manual_seed(3);
+    //! [forget bias]
+    recur::nn::LSTM lstm({.input_size = 64, .hidden_size = 128, .forget_bias = 1.0f});
+    //! [forget bias]
+    const recur::Tensor& bias = weight(lstm, "bias_ih_l0");
+    // Initialised in (-1/sqrt(128), 1/sqrt(128)) = (-0.088, 0.088), the forget rows plus 1.
+    bool ok = true;
+    for (std::size_t j = 0; j < 4 * 128; ++j)
+      ok = ok && ((j >= 128 && j < 256) ? bias(j) > 0.9f : std::abs(bias(j)) < 0.09f);
+    std::printf("forget_bias = 1: %s\n", ok ? "only the forget rows of bias_ih_l0 moved" : "FAIL");
+    failures += !ok;
+  }
+  {  // a padded batch: the shapes the page gives, and zeros past each sequence's end
+    const std::size_t T = 5, B = 3;
+    recur::Tensor x_data = generator.uniform({T, B, 8}, -1.0f, 1.0f);
+    recur::IndexTensor lengths = {5, 2, 4};
+    const recur::Var x = tape.input(x_data);
+    //! [lengths]
+    recur::nn::GRU gru({.input_size = 8, .hidden_size = 16, .num_layers = 2, .bidirectional = true});
+    auto [output, h_n] = gru(x, lengths);   // x [T, B, 8] -> output [T, B, 32], h_n [4, B, 16]
+    //! [lengths]
+    const bool shapes = recur::shape_str(output.shape()) == "[5, 3, 32]" &&
+                        recur::shape_str(h_n.shape()) == "[4, 3, 16]";
+    bool padded_zero = true;
+    for (std::size_t t = 2; t < T; ++t)
+      for (std::size_t k = 0; k < 32; ++k) padded_zero = padded_zero && output.value()(t, 1, k) == 0.0f;
+    std::printf("GRU with lengths: output %s, h_n %s, steps past a length %s\n",
+                recur::shape_str(output.shape()).c_str(), recur::shape_str(h_n.shape()).c_str(),
+                padded_zero ? "zero" : "NOT ZERO");
+    failures += !(shapes && padded_zero);
+  }
   return failures == 0 ? 0 : 1;
 }

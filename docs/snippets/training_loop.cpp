@@ -104,10 +104,23 @@ int main() {
   //! [load]
   std::filesystem::remove(path);
 
+  // Parameter groups: the head with its own rate and no weight decay.
+  Regressor model{full.generator};
+  std::vector<recur::Parameter*> body = {&model.hidden_weight, &model.hidden_bias};
+  std::vector<recur::Parameter*> head = {&model.head_weight, &model.head_bias};
+  //! [groups]
+  optim::AdamW opt({{.params = body},
+                    {.params = head, .lr = 3e-3, .weight_decay = 0.0}},
+                   {.lr = 1e-3});
+  //! [groups]
+  const bool groups_ok = opt.num_groups() == 2 && opt.lr(0) == 1e-3 && opt.lr(1) == 3e-3 &&
+                         opt.options(0).weight_decay == 1e-2 && opt.options(1).weight_decay == 0.0;
+  if (!groups_ok) std::printf("parameter groups: options not as given\n");
+
   const recur::Tensor& a = full.model.head_weight.value;
   const recur::Tensor& b = resumed.model.head_weight.value;
   const bool exact = std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
   std::printf("%sloss %.4f -> %.4f; resumed run %s\n", log.str().c_str(), first_loss, last_loss,
               exact ? "identical" : "DIFFERENT");
-  return exact && last_loss < first_loss / 4 ? 0 : 1;
+  return exact && groups_ok && last_loss < first_loss / 4 ? 0 : 1;
 }
