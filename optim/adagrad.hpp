@@ -34,7 +34,10 @@ class Adagrad : public OptimizerWithOptions<AdagradOptions> {
 
   void step() override;
   std::array<const char*, 3> buffer_names() const override { return {"sum", "", ""}; }
-  std::array<bool, 3> buffers_used(std::size_t) const override { return {true, false, false}; }
+  std::array<bool, 3> buffers_used(std::size_t group) const override {
+    check_group(group, "buffers_used");
+    return {true, false, false};
+  }
 };
 
 }  // namespace recur::optim

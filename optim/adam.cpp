@@ -57,6 +57,7 @@ Adam::Adam(std::span<const ParamGroup> groups, const AdamOptions& options)
 }
 
 std::array<bool, 3> Adam::buffers_used(std::size_t group) const {
+  check_group(group, "buffers_used");
   return {true, true, options(group).amsgrad};
 }
 
@@ -84,6 +85,7 @@ AdamW::AdamW(std::span<const ParamGroup> groups, const AdamWOptions& options)
 }
 
 std::array<bool, 3> AdamW::buffers_used(std::size_t group) const {
+  check_group(group, "buffers_used");
   return {true, true, options(group).amsgrad};
 }
 

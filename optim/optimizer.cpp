@@ -35,10 +35,20 @@ void Optimizer::zero_grad() {
 }
 
 const std::vector<Parameter*>& Optimizer::group_params(std::size_t group) const {
-  if (group >= group_params_.size())
-    throw ValueError(name_ + ": no parameter group " + std::to_string(group) + " (there are " +
-                     std::to_string(group_params_.size()) + ")");
+  check_group(group, "group_params");
   return group_params_[group];
+}
+
+void Optimizer::throw_no_group(std::size_t group, const char* accessor) const {
+  throw ValueError(name_ + "." + accessor + ": no parameter group " + std::to_string(group) +
+                   " (this optimiser has " + std::to_string(group_params_.size()) +
+                   " groups, numbered from 0)");
+}
+
+void Optimizer::throw_no_parameter(std::size_t index, const char* accessor) const {
+  throw ValueError(name_ + "." + accessor + ": no parameter " + std::to_string(index) +
+                   " (this optimiser has " + std::to_string(parameters_.size()) +
+                   " parameters, numbered from 0 in the order of parameters())");
 }
 
 void Optimizer::set_lr(double lr) {
@@ -46,9 +56,9 @@ void Optimizer::set_lr(double lr) {
 }
 
 double Optimizer::initial_lr(std::size_t group) {
+  check_group(group, "initial_lr");
   if (initial_lrs_.empty())
     for (std::size_t index = 0; index < num_groups(); ++index) initial_lrs_.push_back(lr(index));
-  group_params(group);  // throws for a group that does not exist
   return initial_lrs_[group];
 }
 

@@ -65,6 +65,7 @@ class Optimizer {
   /// The number of parameter groups.
   std::size_t num_groups() const { return group_params_.size(); }
   /// The parameters of group `group`.
+  /// @throws recur::ValueError if there is no group `group`.
   const std::vector<Parameter*>& group_params(std::size_t group) const;
   /// Every parameter, group after group (the order of state()).
   const std::vector<Parameter*>& parameters() const { return parameters_; }
@@ -77,23 +78,47 @@ class Optimizer {
   /// The learning rate of group `group` when the first schedule was attached (PyTorch's
   /// `initial_lr`): the base that every schedule of this optimiser starts from, so that a second
   /// schedule attached after a warm-up does not take the warmed-down rate as its base.
+  /// @throws recur::ValueError if there is no group `group`.
   double initial_lr(std::size_t group);
 
   /// The names of the buffer slots of ParameterState (`exp_avg`, `exp_avg_sq`, ...); an empty
   /// name marks a slot this optimiser never uses.
   virtual std::array<const char*, 3> buffer_names() const = 0;
   /// The buffer slots that group `group`'s options use once a parameter has been stepped.
+  /// @throws recur::ValueError if there is no group `group`.
   virtual std::array<bool, 3> buffers_used(std::size_t group) const = 0;
   /// The state of parameter `index` (in the order of parameters()).
-  ParameterState& state(std::size_t index) { return states_.at(index); }
+  /// @throws recur::ValueError if there is no parameter `index`.
+  ParameterState& state(std::size_t index) {
+    check_parameter(index, "state");
+    return states_[index];
+  }
   /// @copydoc state(std::size_t)
-  const ParameterState& state(std::size_t index) const { return states_.at(index); }
+  const ParameterState& state(std::size_t index) const {
+    check_parameter(index, "state");
+    return states_[index];
+  }
   /// The group that parameter `index` belongs to.
-  std::size_t group_of(std::size_t index) const { return group_of_.at(index); }
+  /// @throws recur::ValueError if there is no parameter `index`.
+  std::size_t group_of(std::size_t index) const {
+    check_parameter(index, "group_of");
+    return group_of_[index];
+  }
 
  protected:
   /// Checks the groups (non-empty, no null or repeated parameter) and sets up empty states.
   Optimizer(std::string name, std::span<const ParamGroup> groups);
+
+  /// Throws recur::ValueError naming this optimiser, `accessor`, `group` and the number of
+  /// groups unless `group` < num_groups(). Inline so that step()'s loop pays one comparison.
+  void check_group(std::size_t group, const char* accessor) const {
+    if (group >= group_params_.size()) throw_no_group(group, accessor);
+  }
+  /// Throws recur::ValueError naming this optimiser, `accessor`, `index` and the number of
+  /// parameters unless `index` < parameters().size().
+  void check_parameter(std::size_t index, const char* accessor) const {
+    if (index >= parameters_.size()) throw_no_parameter(index, accessor);
+  }
 
   /// Checks that parameter `index`'s gradient has its value's shape (before any update).
   void check_grad(std::size_t index) const;
@@ -104,6 +129,9 @@ class Optimizer {
   Tensor& buffer(std::size_t index, std::size_t slot, float fill = 0.0f);
 
  private:
+  [[noreturn]] void throw_no_group(std::size_t group, const char* accessor) const;
+  [[noreturn]] void throw_no_parameter(std::size_t index, const char* accessor) const;
+
   std::string name_;
   std::vector<std::vector<Parameter*>> group_params_;
   std::vector<Parameter*> parameters_;
@@ -118,13 +146,28 @@ template <class Options>
 class OptimizerWithOptions : public Optimizer {
  public:
   /// The options in effect for group `group`; change them between steps if needed.
-  Options& options(std::size_t group = 0) { return options_.at(group); }
+  /// @throws recur::ValueError if there is no group `group`.
+  Options& options(std::size_t group = 0) {
+    check_group(group, "options");
+    return options_[group];
+  }
   /// @copydoc options(std::size_t)
-  const Options& options(std::size_t group = 0) const { return options_.at(group); }
+  const Options& options(std::size_t group = 0) const {
+    check_group(group, "options");
+    return options_[group];
+  }
   /// The learning rate of group `group`.
-  double lr(std::size_t group = 0) const override { return options_.at(group).lr; }
+  /// @throws recur::ValueError if there is no group `group`.
+  double lr(std::size_t group = 0) const override {
+    check_group(group, "lr");
+    return options_[group].lr;
+  }
   /// Sets the learning rate of group `group`.
-  void set_lr(std::size_t group, double lr) override { options_.at(group).lr = lr; }
+  /// @throws recur::ValueError if there is no group `group`.
+  void set_lr(std::size_t group, double lr) override {
+    check_group(group, "set_lr");
+    options_[group].lr = lr;
+  }
   using Optimizer::set_lr;
 
  protected:

@@ -29,6 +29,7 @@ RMSprop::RMSprop(std::span<const ParamGroup> groups, const RMSpropOptions& optio
 }
 
 std::array<bool, 3> RMSprop::buffers_used(std::size_t group) const {
+  check_group(group, "buffers_used");
   return {true, options(group).momentum > 0, options(group).centered};
 }
 

@@ -31,6 +31,7 @@ SGD::SGD(std::span<const ParamGroup> groups, const SGDOptions& options)
 }
 
 std::array<bool, 3> SGD::buffers_used(std::size_t group) const {
+  check_group(group, "buffers_used");
   return {options(group).momentum != 0, false, false};
 }
 

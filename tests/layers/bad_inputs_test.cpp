@@ -30,6 +30,9 @@
 #include "layers/rnn.hpp"
 #include "layers/sequential.hpp"
 #include "layers/serialize.hpp"
+#include "optim/adam.hpp"
+#include "optim/rmsprop.hpp"
+#include "optim/sgd.hpp"
 #include "core/npz.hpp"
 #include "../core/io_support.hpp"
 
@@ -225,6 +228,8 @@ std::vector<BadInput> bad_input_table() {
        [](M& m, Tape& t) { m.linear(t.input(Tensor(1.0f))); }},
       {"Sequential whose second Linear does not fit the first", {"Linear", "[2, 4]", "5"},
        [](M& m, Tape& t) { m.mlp(t.input(data({2, 3}))); }},
+      {"Sequential index past its modules", {"Sequential", "index 3", "3 modules"},
+       [](M& m, Tape&) { m.mlp[3]; }},
       {"Embedding token past the vocabulary", {"mbedding", "12"},
        [](M& m, Tape& t) { m.embedding(t, IndexTensor{{1, 2}, {12, 0}}); }},
       {"Embedding negative token", {"mbedding", "-1"},
@@ -233,6 +238,16 @@ std::vector<BadInput> bad_input_table() {
        [](M&, Tape& t) { nn::CrossEntropyLoss()(t.input(data({2, 5}), true), IndexTensor{7, 0}); }},
       {"MSELoss shapes differ", {"mse_loss", "[4]", "[2, 2]"},
        [](M&, Tape& t) { nn::MSELoss()(t.input(data({4}), true), t.input(data({2, 2}))); }},
+      // --- optimiser accessors: a bad index is a recur::Error, not std::out_of_range ---
+      {"optimiser options of a group that does not exist", {"SGD.options", "group 1", "1 groups"},
+       [](M& m, Tape&) { optim::SGD(m.linear.parameters(), {.lr = 0.1}).options(1); }},
+      {"optimiser set_lr of a group that does not exist", {"Adam.set_lr", "group 4", "1 groups"},
+       [](M& m, Tape&) { optim::Adam(m.linear.parameters()).set_lr(4, 0.5); }},
+      {"optimiser state of a parameter that does not exist",
+       {"Adam.state", "parameter 2", "2 parameters"},
+       [](M& m, Tape&) { optim::Adam(m.linear.parameters()).state(2); }},
+      {"optimiser group_of a parameter that does not exist", {"RMSprop.group_of", "parameter 9"},
+       [](M& m, Tape&) { optim::RMSprop(m.linear.parameters()).group_of(9); }},
       // --- loading weights: all or nothing ---
       {"load a checkpoint of a larger LSTM", {"load", "weight_ih_l0", "[20, 3]", "[16, 3]"},
        [](M& m, Tape&) {

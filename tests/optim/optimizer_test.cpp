@@ -3,7 +3,11 @@
 #include <boost/test/unit_test.hpp>
 
 #include <cmath>
+#include <functional>
 #include <memory>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "core/error.hpp"
 #include "optim/adagrad.hpp"
@@ -187,6 +191,48 @@ BOOST_AUTO_TEST_CASE(invalid_options_and_groups_are_refused_with_a_reason) {
                       "appears twice"));
   BOOST_TEST(contains(error_message<ValueError>([&] { Adam adam(std::vector<Parameter*>{}); }),
                       "empty"));
+}
+
+BOOST_AUTO_TEST_CASE(a_group_or_parameter_index_out_of_range_names_the_optimiser_and_the_count) {
+  // Two groups of one and two parameters: groups 0..1, parameters 0..2.
+  auto a = make_parameter(Tensor{1.0f}, Tensor{1.0f});
+  auto b = make_parameter(Tensor{1.0f}, Tensor{1.0f});
+  auto c = make_parameter(Tensor{1.0f}, Tensor{1.0f});
+  const std::vector<ParamGroup> groups{{.params = {a.get()}}, {.params = {b.get(), c.get()}}};
+  Adam adam(groups, {.lr = 0.1});
+  const Adam& const_adam = adam;
+  SGD sgd(groups, {.lr = 0.1});
+  RMSprop rmsprop(groups, {.lr = 0.1});
+  Adagrad adagrad(groups, {.lr = 0.1});
+  // Each call, and what its message must say: the optimiser, the accessor, the index, the count.
+  const std::vector<std::pair<std::vector<std::string>, std::function<void()>>> bad_calls{
+      {{"Adam.options: no parameter group 2", "has 2 groups"}, [&] { adam.options(2); }},
+      {{"Adam.options: no parameter group 7", "has 2 groups"}, [&] { const_adam.options(7); }},
+      {{"Adam.lr: no parameter group 2", "has 2 groups"}, [&] { adam.lr(2); }},
+      {{"Adam.set_lr: no parameter group 2", "has 2 groups"}, [&] { adam.set_lr(2, 0.5); }},
+      {{"Adam.initial_lr: no parameter group 2", "has 2 groups"}, [&] { adam.initial_lr(2); }},
+      {{"Adam.group_params: no parameter group 2", "has 2 groups"}, [&] { adam.group_params(2); }},
+      {{"Adam.buffers_used: no parameter group 2", "has 2 groups"}, [&] { adam.buffers_used(2); }},
+      {{"SGD.options: no parameter group 2", "has 2 groups"}, [&] { sgd.options(2); }},
+      {{"SGD.buffers_used: no parameter group 2", "has 2 groups"}, [&] { sgd.buffers_used(2); }},
+      {{"RMSprop.buffers_used: no parameter group 2", "has 2 groups"},
+       [&] { rmsprop.buffers_used(2); }},
+      {{"Adagrad.buffers_used: no parameter group 2", "has 2 groups"},
+       [&] { adagrad.buffers_used(2); }},
+      {{"Adam.state: no parameter 3", "has 3 parameters"}, [&] { adam.state(3); }},
+      {{"Adam.state: no parameter 3", "has 3 parameters"}, [&] { const_adam.state(3); }},
+      {{"Adam.group_of: no parameter 3", "has 3 parameters"}, [&] { adam.group_of(3); }},
+      {{"SGD.state: no parameter 3", "has 3 parameters"}, [&] { sgd.state(3); }},
+  };
+  for (const auto& [parts, call] : bad_calls) {
+    const std::string message = error_message<ValueError>(call);
+    for (const std::string& part : parts) BOOST_TEST(contains(message, part), message);
+  }
+  // The last valid index of each still works, and the failed calls changed nothing.
+  BOOST_TEST(adam.group_of(2) == 1u);
+  BOOST_TEST(adam.state(2).step == 0);
+  BOOST_TEST(adam.lr(1) == 0.1);
+  BOOST_TEST(adam.initial_lr(1) == 0.1);
 }
 
 BOOST_AUTO_TEST_CASE(a_gradient_of_the_wrong_shape_throws_before_any_parameter_changes) {
