@@ -1,6 +1,7 @@
 #include "sweep.hpp"
 
 #include <algorithm>
+#include <functional>
 #include <mutex>
 #include <numeric>
 
@@ -9,6 +10,51 @@
 #include "parallel.hpp"
 
 namespace recur::examples {
+namespace {
+
+// The steps done by runs training in parallel, summed for one progress display. Each run reports
+// its own step count and the sum moves by the difference, under one lock that also serialises
+// the reports. A run that stops early (solved, or gave up) counts its whole budget as done when
+// it finishes, so the sum ends at the total budget.
+class StepTally {
+ public:
+  // Called under the lock with the sum and the reporting run's loss.
+  using Report = std::function<void(std::size_t steps_done, double loss)>;
+  explicit StepTally(Report report) : report_(std::move(report)) {}
+
+  // One run's share of the sum.
+  class Run {
+   public:
+    explicit Run(StepTally& tally) : tally_(tally) {}
+    // The run has done `step` steps.
+    void at(std::size_t step, double loss) {
+      std::lock_guard lock(tally_.mutex_);
+      advance_to(step, loss);
+    }
+    // The run has ended: its whole `budget` counts as done. Then `and_then()`, still locked.
+    void finish(std::size_t budget, double loss, const std::function<void()>& and_then = {}) {
+      std::lock_guard lock(tally_.mutex_);
+      advance_to(budget, loss);
+      if (and_then) and_then();
+    }
+
+   private:
+    void advance_to(std::size_t step, double loss) {
+      tally_.steps_done_ += step - reported_;
+      reported_ = step;
+      tally_.report_(tally_.steps_done_, loss);
+    }
+    StepTally& tally_;
+    std::size_t reported_ = 0;
+  };
+
+ private:
+  Report report_;
+  std::mutex mutex_;
+  std::size_t steps_done_ = 0;
+};
+
+}  // namespace
 
 std::unique_ptr<SequenceClassifier> train_one(const TaskOptions& task, const SweepOptions& options,
                                               ModelKind kind, std::size_t gap, std::uint64_t seed,
@@ -38,26 +84,21 @@ std::vector<RunRecord> run_sweep(const TaskOptions& task, const SweepOptions& op
   std::stable_sort(order.begin(), order.end(),
                    [&](std::size_t a, std::size_t b) { return runs[a].gap > runs[b].gap; });
 
-  std::mutex report;
-  std::size_t steps_done = 0, runs_done = 0;
+  StepTally tally([&](std::size_t steps_done, double loss) {
+    if (on_step) on_step(steps_done, loss);
+  });
+  std::size_t runs_done = 0;
   parallel_for(options.workers, order.size(), [&](std::size_t i) {
     RunRecord& record = runs[order[i]];
-    std::size_t reported = 0;
+    StepTally::Run run(tally);
     auto model = train_one(task, options, record.model, record.gap, record.seed, &record.training,
-                           [&](std::size_t step, double loss) {
-                             std::lock_guard lock(report);
-                             steps_done += step - reported;
-                             reported = step;
-                             if (on_step) on_step(steps_done, loss);
-                           });
+                           [&](std::size_t step, double loss) { run.at(step, loss); });
     Generator test_data(record.seed * 7919 + record.gap + 17);
     record.accuracy = test_accuracy(*model, task, record.gap, options.test_sequences, test_data);
-    std::lock_guard lock(report);
-    // A run that stopped early (solved, or gave up) counts its whole budget as done.
-    steps_done += options.train.steps - reported;
-    if (on_step) on_step(steps_done, record.training.final_loss);
-    ++runs_done;
-    if (on_run) on_run(runs_done, runs.size(), record);
+    run.finish(options.train.steps, record.training.final_loss, [&] {
+      ++runs_done;
+      if (on_run) on_run(runs_done, runs.size(), record);
+    });
   });
   return runs;
 }
@@ -67,23 +108,14 @@ std::vector<TrainedModel> train_many(const TaskOptions& task, const std::vector<
   std::size_t budget = 0;
   for (const TrainingJob& job : jobs) budget += job.options.train.steps;
   Progress progress({.total = budget, .label = label});
-  std::mutex report;
-  std::size_t steps_done = 0;
+  StepTally tally([&](std::size_t steps_done, double loss) { progress.update(steps_done, loss); });
   std::vector<TrainedModel> trained(jobs.size());
   parallel_for(workers, jobs.size(), [&](std::size_t i) {
     const TrainingJob& job = jobs[i];
-    std::size_t reported = 0;
-    auto on_step = [&](std::size_t step, double loss) {
-      std::lock_guard lock(report);
-      steps_done += step - reported;
-      reported = step;
-      progress.update(steps_done, loss);
-    };
-    trained[i].model = train_one(task, job.options, job.kind, job.gap, job.seed,
-                                 &trained[i].result, on_step);
-    std::lock_guard lock(report);
-    steps_done += job.options.train.steps - reported;
-    progress.update(steps_done, trained[i].result.final_loss);
+    StepTally::Run run(tally);
+    trained[i].model = train_one(task, job.options, job.kind, job.gap, job.seed, &trained[i].result,
+                                 [&](std::size_t step, double loss) { run.at(step, loss); });
+    run.finish(job.options.train.steps, trained[i].result.final_loss);
   });
   progress.finish();
   return trained;
