@@ -39,6 +39,23 @@ std::size_t count_correct(const Tensor& logits, const IndexTensor& labels) {
   return correct;
 }
 
+// The share of `count` fresh sequences that `model` classifies right, in eval mode under no_grad,
+// tested in batches of at most 256: `correct_in(tape, batch)` draws `batch` sequences, runs the
+// model on `tape` and returns how many it got right.
+template <class CorrectIn>
+double accuracy_in_batches(SequenceClassifier& model, std::size_t count, CorrectIn&& correct_in) {
+  model.eval();
+  NoGradGuard no_grad;
+  Tape tape;
+  std::size_t correct = 0, seen = 0;
+  while (seen < count) {
+    const std::size_t batch = std::min<std::size_t>(256, count - seen);
+    correct += correct_in(tape, batch);
+    seen += batch;
+  }
+  return static_cast<double>(correct) / static_cast<double>(count);
+}
+
 }  // namespace
 
 TrainResult train(SequenceClassifier& model, const TaskOptions& task, std::size_t gap,
@@ -113,28 +130,16 @@ TrainResult train(SequenceClassifier& model, const TaskOptions& task, std::size_
 
 double test_accuracy(SequenceClassifier& model, const TaskOptions& task, std::size_t gap,
                      std::size_t count, Generator& generator) {
-  model.eval();
-  NoGradGuard no_grad;
-  Tape tape;
-  std::size_t correct = 0, seen = 0;
-  while (seen < count) {
-    const std::size_t batch = std::min<std::size_t>(256, count - seen);
+  return accuracy_in_batches(model, count, [&](Tape& tape, std::size_t batch) {
     const TaskBatch data = make_batch(task, gap, batch, generator);
     tape.clear();
-    correct += count_correct(model.logits(tape, data.tokens).value(), data.labels);
-    seen += batch;
-  }
-  return static_cast<double>(correct) / static_cast<double>(count);
+    return count_correct(model.logits(tape, data.tokens).value(), data.labels);
+  });
 }
 
 double stream_accuracy(RecurrentClassifier& model, const TaskOptions& task, std::size_t gap,
                        std::size_t count, std::size_t chunk, Generator& generator) {
-  model.eval();
-  NoGradGuard no_grad;
-  Tape tape;
-  std::size_t correct = 0, seen = 0;
-  while (seen < count) {
-    const std::size_t batch = std::min<std::size_t>(256, count - seen);
+  return accuracy_in_batches(model, count, [&](Tape& tape, std::size_t batch) {
     // The first chunk holds the key; the rest of the gap follows chunk by chunk, each on a
     // cleared tape, with the state carried over (copied out before the tape is cleared).
     const TaskBatch head = make_batch(task, std::min(gap, chunk - 1), batch, generator);
@@ -152,10 +157,8 @@ double stream_accuracy(RecurrentClassifier& model, const TaskOptions& task, std:
       h = state.h.value();
       if (state.c.defined()) c = state.c.value();
     }
-    correct += count_correct(logits.value(), head.labels);
-    seen += batch;
-  }
-  return static_cast<double>(correct) / static_cast<double>(count);
+    return count_correct(logits.value(), head.labels);
+  });
 }
 
 }  // namespace recur::examples
