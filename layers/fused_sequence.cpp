@@ -2,8 +2,8 @@
 // Shapes: T steps, B batch, H hidden, G = gates * H; rows of a [T*B, *] buffer are time-major.
 //
 // Forward, per step t (processed in order 0..T-1, or T-1..0 when reversed), hp the previous h:
-//   pre_t = gates_x[t] + hp W_hh^T            (GEMM with beta = 1 into the gate buffer)
-//   then the cell's pointwise equations on pre_t, in place (see each kernel).
+//   pre_t = gates_x[t] + hp W_hh^T            (the packed product, adding gates_x as it stores)
+//   then the cell's pointwise equations on pre_t, in place (layers/cell_kernels.hpp).
 // Backward, per processed step in reverse order: the pointwise derivatives give dG_t (the
 // gradient of pre_t), then dh_prev = dG_t W_hh. After the loop, dW_hh = sum_t dG_t^T hp_t is two
 // GEMMs over all rows at once (the outputs are contiguous, so hp_t of every step but the first
@@ -14,16 +14,14 @@
 #include <cstring>
 #include <vector>
 
-#include "autograd/ops/lanes.hpp"
 #include "autograd/recorder.hpp"
 #include "core/error.hpp"
 #include "core/gemm.hpp"
+#include "layers/cell_kernels.hpp"
 #include "layers/packed_gemm.hpp"
 
 namespace recur::nn::detail {
 namespace {
-
-using recur::detail::span_of;
 
 // Sizes of one run, captured by the backward rule (trivially copyable, 32 bytes).
 struct Dims {
@@ -75,116 +73,6 @@ const float* rows_of(const Tensor& t, std::size_t row, std::size_t width) {
   return t.data() + row * width;
 }
 
-// ---- forward kernels: one step, all B rows ----
-
-// RNN: h = act(pre), computed in place in the output rows.
-void rnn_forward(bool relu, float* h, std::size_t count) {
-  auto v = span_of(h, count);
-  if (relu) xt::noalias(v) = xt::maximum(v, 0.0f);
-  else xt::noalias(v) = xt::tanh(v);
-}
-
-// LSTM: a = [i, f, g, o] pre-activations -> activations in place;
-//   c = f * cp + i * g,  h = o * tanh(c)
-void lstm_forward(float* a, const float* cp, float* c, float* h, std::size_t B, std::size_t H) {
-  for (std::size_t b = 0; b < B; ++b) {
-    float* row = a + b * 4 * H;
-    auto ifo_i = span_of(row, 2 * H);  // i and f are adjacent
-    xt::noalias(ifo_i) = 1.0f / (1.0f + xt::exp(-ifo_i));
-    auto g = span_of(row + 2 * H, H);
-    xt::noalias(g) = xt::tanh(g);
-    auto o = span_of(row + 3 * H, H);
-    xt::noalias(o) = 1.0f / (1.0f + xt::exp(-o));
-    auto cv = span_of(c + b * H, H);
-    xt::noalias(cv) = span_of(row + H, H) * span_of(cp + b * H, H) + span_of(row, H) * g;
-    xt::noalias(span_of(h + b * H, H)) = o * xt::tanh(cv);
-  }
-}
-
-// GRU: gx = x-side pre-activations [r, z, n], gh = hp W_hh^T + b_hh [r, z, n];
-//   r = sigmoid(gx_r + gh_r), z = sigmoid(gx_z + gh_z), n = tanh(gx_n + r * gh_n),
-//   h = n + z * (hp - n). Saves [r, z, n, gh_n] per row.
-void gru_forward(const float* gx, const float* gh, const float* hp, float* saved, float* h,
-                 std::size_t B, std::size_t H) {
-  for (std::size_t b = 0; b < B; ++b) {
-    const float* x = gx + b * 3 * H;
-    const float* hh = gh + b * 3 * H;
-    float* s = saved + b * 4 * H;
-    auto rz = span_of(s, 2 * H);
-    xt::noalias(rz) = 1.0f / (1.0f + xt::exp(-(span_of(x, 2 * H) + span_of(hh, 2 * H))));
-    auto hn = span_of(s + 3 * H, H);
-    xt::noalias(hn) = span_of(hh + 2 * H, H);
-    auto n = span_of(s + 2 * H, H);
-    xt::noalias(n) = xt::tanh(span_of(x + 2 * H, H) + span_of(s, H) * hn);
-    xt::noalias(span_of(h + b * H, H)) = n + span_of(s + H, H) * (span_of(hp + b * H, H) - n);
-  }
-}
-
-// ---- backward kernels: one step, all B rows. dh holds the incoming dL/dh of the step on entry.
-
-// RNN: dG = dh * act'(h)
-void rnn_backward(bool relu, const float* h, const float* dh, float* dg, std::size_t count) {
-  for (std::size_t k = 0; k < count; ++k)
-    dg[k] = relu ? (h[k] > 0.0f ? dh[k] : 0.0f) : dh[k] * (1.0f - h[k] * h[k]);
-}
-
-// LSTM, with tc = tanh(c):
-//   do = dh * tc,  dc = dc_next + dh * o * (1 - tc^2)
-//   di = dc * g,  dg = dc * i,  df = dc * cp,  dc_next = dc * f
-//   dG = [di i(1-i), df f(1-f), dg (1-g^2), do o(1-o)]
-void lstm_backward(const float* a, const float* cp, const float* c, const float* dh, float* dc_next,
-                   float* dg, std::size_t B, std::size_t H) {
-  for (std::size_t b = 0; b < B; ++b) {
-    const float* row = a + b * 4 * H;
-    float* d = dg + b * 4 * H;
-    const float* cr = c + b * H;
-    const float* cpr = cp + b * H;
-    const float* dhr = dh + b * H;
-    float* dcr = dc_next + b * H;
-    // tanh(c) first, into the o-gradient slot (vectorised), then plain loops GCC vectorises.
-    xt::noalias(span_of(d + 3 * H, H)) = xt::tanh(span_of(cr, H));
-    for (std::size_t j = 0; j < H; ++j) {
-      const float i = row[j], f = row[H + j], g = row[2 * H + j], o = row[3 * H + j];
-      const float tc = d[3 * H + j];
-      const float dcell = dcr[j] + dhr[j] * o * (1.0f - tc * tc);
-      d[j] = dcell * g * i * (1.0f - i);
-      d[H + j] = dcell * cpr[j] * f * (1.0f - f);
-      d[2 * H + j] = dcell * i * (1.0f - g * g);
-      d[3 * H + j] = dhr[j] * tc * o * (1.0f - o);
-      dcr[j] = dcell * f;
-    }
-  }
-}
-
-// GRU: dn = dh (1 - z), dz = dh (hp - n), dh_prev (direct part) = dh z,
-//   dn_pre = dn (1 - n^2), dr_pre = dn_pre gh_n r (1 - r), dz_pre = dz z (1 - z)
-//   dG_h = [dr_pre, dz_pre, dn_pre r] (for W_hh, b_hh, hp), dgates_x += [dr_pre, dz_pre, dn_pre]
-// On exit dh holds the direct part dh z.
-void gru_backward(const float* s, const float* hp, float* dh, float* dgh, float* dgx,
-                  std::size_t B, std::size_t H) {
-  for (std::size_t b = 0; b < B; ++b) {
-    const float* row = s + b * 4 * H;
-    float* d = dgh + b * 3 * H;
-    float* dx = dgx + b * 3 * H;
-    const float* hpr = hp + b * H;
-    float* dhr = dh + b * H;
-    for (std::size_t j = 0; j < H; ++j) {
-      const float r = row[j], z = row[H + j], n = row[2 * H + j], hn = row[3 * H + j];
-      const float g = dhr[j];
-      const float dn_pre = g * (1.0f - z) * (1.0f - n * n);
-      const float dr_pre = dn_pre * hn * r * (1.0f - r);
-      const float dz_pre = g * (hpr[j] - n) * z * (1.0f - z);
-      d[j] = dr_pre;
-      d[H + j] = dz_pre;
-      d[2 * H + j] = dn_pre * r;
-      dx[j] += dr_pre;
-      dx[H + j] += dz_pre;
-      dx[2 * H + j] += dn_pre;
-      dhr[j] = g * z;
-    }
-  }
-}
-
 void check_inputs(CellKind kind, const FusedSequenceInputs& in, std::size_t T) {
   const std::size_t H = in.weight_hh.dim(1), G = gate_count(kind) * H;
   const std::size_t B = in.h0.dim(0);
@@ -232,17 +120,15 @@ Var fused_sequence(CellKind kind, const FusedSequenceInputs& in, std::size_t seq
     float* h = rows_of(out, t * B, H);
     const float* x = rows_of(gx, t * B, G);
     if (kind == CellKind::rnn_tanh || kind == CellKind::rnn_relu) {
-      std::memcpy(h, x, B * H * sizeof(float));
-      wt.multiply(hp, B, h, true);
-      rnn_forward(kind == CellKind::rnn_relu, h, B * H);
+      wt.multiply_add(hp, B, x, h);
+      rnn_forward_step(kind == CellKind::rnn_relu, h, B * H);
     } else if (is_lstm) {
       float* a = base + layout.gates + (keep_all ? t : 0) * B * 4 * H;
       const std::size_t slot = keep_all ? t : n % 2, prev_slot = keep_all ? d.time(n - 1) : (n + 1) % 2;
       float* c = base + layout.cells + slot * B * H;
       const float* cp = n == 0 ? in.c0.value().data() : base + layout.cells + prev_slot * B * H;
-      std::memcpy(a, x, B * G * sizeof(float));
-      wt.multiply(hp, B, a, true);
-      lstm_forward(a, cp, c, h, B, H);
+      wt.multiply_add(hp, B, x, a);
+      lstm_forward_step(a, cp, c, h, B, H);
       if (n + 1 == T) std::memcpy(rows_of(out, T * B, H), c, B * H * sizeof(float));
     } else {
       float* gh = base + layout.d_gates;  // one step's hp W_hh^T + b_hh (free until backward)
@@ -252,7 +138,7 @@ Var fused_sequence(CellKind kind, const FusedSequenceInputs& in, std::size_t seq
       }
       wt.multiply(hp, B, gh, has_bias_hh);
       float* s = base + layout.gates + (keep_all ? t : 0) * B * 4 * H;
-      gru_forward(x, gh, hp, s, h, B, H);
+      gru_forward_step(x, gh, hp, s, h, B, H);
     }
   }
 
@@ -298,7 +184,7 @@ Var fused_sequence(CellKind kind, const FusedSequenceInputs& in, std::size_t seq
         const float* a = base + layout.gates + t * B * 4 * H;
         const float* c = base + layout.cells + t * B * H;
         const float* cp = n == 0 ? ctx.input(3).data() : base + layout.cells + d.time(n - 1) * B * H;
-        lstm_backward(a, cp, c, dh, dc, g, B, H);
+        lstm_backward_step(a, cp, c, dh, dc, g, B, H);
         wp.multiply(g, B, dh, false);
       } else if (is_gru) {
         static thread_local Tensor no_grad_scratch;
@@ -309,10 +195,10 @@ Var fused_sequence(CellKind kind, const FusedSequenceInputs& in, std::size_t seq
           if (no_grad_scratch.size() < B * G) no_grad_scratch.resize({B * G});
           dx = no_grad_scratch.data();
         }
-        gru_backward(base + layout.gates + t * B * 4 * H, hp, dh, g, dx, B, H);
+        gru_backward_step(base + layout.gates + t * B * 4 * H, hp, dh, g, dx, B, H);
         wp.multiply(g, B, dh, true);
       } else {
-        rnn_backward(d.kind == CellKind::rnn_relu, rows_of(out, t * B, H), dh, g, B * H);
+        rnn_backward_step(d.kind == CellKind::rnn_relu, rows_of(out, t * B, H), dh, g, B * H);
         wp.multiply(g, B, dh, false);
       }
     }

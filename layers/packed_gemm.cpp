@@ -21,10 +21,11 @@ constexpr std::size_t kRows = 6;    // rows of C per kernel call
 
 #ifdef RECUR_PACKED_AVX2
 
-// C[rows, width] (+)= A[rows, k] * panel[k, 16], width <= 16 valid columns.
+// C[rows, width] = A[rows, k] * panel[k, 16] (+ D[rows, width] when `d` is set; D and C share
+// the row stride ldc and may be the same memory), width <= 16 valid columns.
 template <std::size_t Rows>
-void block(const float* a, std::size_t lda, const float* panel, std::size_t k, float* c,
-           std::size_t ldc, std::size_t width, bool accumulate) {
+void block(const float* a, std::size_t lda, const float* panel, std::size_t k, const float* d,
+           float* c, std::size_t ldc, std::size_t width) {
   __m256 lo[Rows], hi[Rows];
 #pragma GCC unroll 6
   for (std::size_t i = 0; i < Rows; ++i) lo[i] = hi[i] = _mm256_setzero_ps();
@@ -43,9 +44,9 @@ void block(const float* a, std::size_t lda, const float* panel, std::size_t k, f
 #pragma GCC unroll 6
     for (std::size_t i = 0; i < Rows; ++i) {
       float* row = c + i * ldc;
-      if (accumulate) {
-        lo[i] = _mm256_add_ps(lo[i], _mm256_loadu_ps(row));
-        hi[i] = _mm256_add_ps(hi[i], _mm256_loadu_ps(row + 8));
+      if (d) {
+        lo[i] = _mm256_add_ps(lo[i], _mm256_loadu_ps(d + i * ldc));
+        hi[i] = _mm256_add_ps(hi[i], _mm256_loadu_ps(d + i * ldc + 8));
       }
       _mm256_storeu_ps(row, lo[i]);
       _mm256_storeu_ps(row + 8, hi[i]);
@@ -58,7 +59,7 @@ void block(const float* a, std::size_t lda, const float* panel, std::size_t k, f
     _mm256_store_ps(tile, lo[i]);
     _mm256_store_ps(tile + 8, hi[i]);
     float* row = c + i * ldc;
-    for (std::size_t j = 0; j < width; ++j) row[j] = accumulate ? row[j] + tile[j] : tile[j];
+    for (std::size_t j = 0; j < width; ++j) row[j] = d ? d[i * ldc + j] + tile[j] : tile[j];
   }
 }
 
@@ -66,21 +67,21 @@ void block(const float* a, std::size_t lda, const float* panel, std::size_t k, f
 
 // Portable fallback on the same layout (builds without AVX2/FMA, e.g. -march=x86-64).
 template <std::size_t Rows>
-void block(const float* a, std::size_t lda, const float* panel, std::size_t k, float* c,
-           std::size_t ldc, std::size_t width, bool accumulate) {
+void block(const float* a, std::size_t lda, const float* panel, std::size_t k, const float* d,
+           float* c, std::size_t ldc, std::size_t width) {
   float acc[Rows][kPanel] = {};
   for (std::size_t p = 0; p < k; ++p)
     for (std::size_t i = 0; i < Rows; ++i)
       for (std::size_t j = 0; j < kPanel; ++j) acc[i][j] += a[i * lda + p] * panel[p * kPanel + j];
   for (std::size_t i = 0; i < Rows; ++i)
     for (std::size_t j = 0; j < width; ++j)
-      c[i * ldc + j] = accumulate ? c[i * ldc + j] + acc[i][j] : acc[i][j];
+      c[i * ldc + j] = d ? d[i * ldc + j] + acc[i][j] : acc[i][j];
 }
 
 #endif
 
-using BlockFn = void (*)(const float*, std::size_t, const float*, std::size_t, float*,
-                         std::size_t, std::size_t, bool);
+using BlockFn = void (*)(const float*, std::size_t, const float*, std::size_t, const float*,
+                         float*, std::size_t, std::size_t);
 constexpr BlockFn kBlocks[kRows + 1] = {nullptr,  &block<1>, &block<2>, &block<3>,
                                         &block<4>, &block<5>, &block<6>};
 
@@ -111,6 +112,10 @@ void PackedRight::pack(const float* b, bool transpose, std::size_t k, std::size_
 }
 
 void PackedRight::multiply(const float* a, std::size_t m, float* c, bool accumulate) const {
+  multiply_add(a, m, accumulate ? c : nullptr, c);
+}
+
+void PackedRight::multiply_add(const float* a, std::size_t m, const float* d, float* c) const {
   const std::size_t panels = (n_ + kPanel - 1) / kPanel;
   // Blocks of 6 rows, or of 4 when that divides m and 6 does not (a 2-row tail has too few
   // accumulators to hide the FMA latency).
@@ -121,9 +126,10 @@ void PackedRight::multiply(const float* a, std::size_t m, float* c, bool accumul
   for (std::size_t q = 0; q < panels; ++q) {
     const float* panel = panels_ + q * k_ * kPanel;
     const std::size_t first = q * kPanel, width = std::min(kPanel, n_ - first);
+    const auto at = [&](std::size_t row) { return d ? d + row * n_ + first : nullptr; };
     for (std::size_t i = 0; i < full; i += rows)
-      body(a + i * k_, k_, panel, k_, c + i * n_ + first, n_, width, accumulate);
-    if (rest) kBlocks[rest](a + full * k_, k_, panel, k_, c + full * n_ + first, n_, width, accumulate);
+      body(a + i * k_, k_, panel, k_, at(i), c + i * n_ + first, n_, width);
+    if (rest) kBlocks[rest](a + full * k_, k_, panel, k_, at(full), c + full * n_ + first, n_, width);
   }
 }
 

@@ -24,6 +24,10 @@ class PackedRight {
   /// C row-major [m, n], both contiguous.
   void multiply(const float* a, std::size_t m, float* c, bool accumulate) const;
 
+  /// C = D + A op(B): D row-major [m, n] like C, possibly C itself, or nullptr for none. Adding
+  /// D as C is stored spares a separate pass that copies D into C first.
+  void multiply_add(const float* a, std::size_t m, const float* d, float* c) const;
+
   /// Inner size k of the packed operand.
   std::size_t k() const { return k_; }
   /// Columns n of the packed operand.
