@@ -7,10 +7,17 @@
 #include <string>
 #include <vector>
 
+#include <xtensor/xstorage.hpp>
+
 namespace recur {
 
 /// A tensor's extent along each axis, outermost first.
-using Shape = std::vector<std::size_t>;
+///
+/// The same small vector xtensor keeps a tensor's shape in: up to 4 extents live inline, so the
+/// shapes an op builds on every call (`rec.output(Shape{batch, hidden})`, `reshape(x, {T * B, H})`)
+/// cost no heap allocation, and a tensor's own shape converts to it without one. It converts
+/// from and compares with `std::vector<std::size_t>` too.
+using Shape = xt::svector<std::size_t, 4>;
 
 /// Formats a shape as `[32, 64]`; works for any range of integers (xtensor's shapes too).
 template <class Range>
