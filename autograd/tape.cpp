@@ -86,6 +86,15 @@ Var Tape::input(const Tensor& value, bool requires_grad) {
   return handle(index);
 }
 
+Var Tape::zeros(const Shape& shape) {
+  const std::uint32_t index = push_node("zeros");
+  Node& node = nodes_[index];
+  node.value.resize(shape);
+  fill_zero(node.value);
+  if (anomaly_detection_enabled()) node.scope = current_module_scope();
+  return handle(index);
+}
+
 Var Tape::parameter(Parameter& parameter) {
   if (parameter.bound_tape == this && parameter.bound_generation == generation_) {
     // A leaf first made under no_grad (an evaluation earlier in the step) must still carry a

@@ -65,6 +65,12 @@ class Tape {
   /// @throws recur::AnomalyError in anomaly mode when the value is not finite.
   Var input(const Tensor& value, bool requires_grad = false);
 
+  /// Records a constant of zeros (an initial state), written straight into the node's kept
+  /// buffer: the same value as `input(recur::zeros(shape))` without the temporary tensor, so a
+  /// steady training loop that starts every sequence from zeros allocates nothing for it.
+  /// @param shape The extents.
+  Var zeros(const Shape& shape);
+
   /// The leaf for `parameter` on this tape: added the first time a step uses it, then reused.
   /// The leaf refers to the parameter's value without copying it.
   /// @param parameter A parameter that outlives this step (a module's); its gradient goes to

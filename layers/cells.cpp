@@ -17,7 +17,7 @@ namespace {
 std::string rows_of(std::size_t features) { return "[B, " + std::to_string(features) + "]"; }
 
 Var zero_state(Tape& tape, std::size_t batch, std::size_t features) {
-  return tape.input(zeros({batch, features}));
+  return tape.zeros({batch, features});
 }
 
 }  // namespace

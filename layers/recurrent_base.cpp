@@ -6,6 +6,9 @@
 #include "layers/recurrent_base.hpp"
 
 #include <algorithm>
+#include <array>
+#include <cstddef>
+#include <memory_resource>
 #include <string>
 
 #include "autograd/ops/elementwise.hpp"
@@ -39,10 +42,11 @@ struct StepMasks {
 
 StepMasks step_masks(const std::string& name, const IndexTensor* lengths, std::size_t seq_len,
                      std::size_t batch) {
-  // Without lengths no mask exists: a vector of T empty Tensors would still cost T heap
-  // allocations per forward (a default xarray is a 0-D value of one element).
-  StepMasks result{{}, std::vector<bool>(seq_len, false)};
+  // Without lengths no mask exists and `padded` stays empty (see is_padded): a vector of T empty
+  // Tensors, or even of T bools, would still cost heap allocations per forward.
+  StepMasks result;
   if (lengths == nullptr) return result;
+  result.padded.assign(seq_len, false);
   result.masks.resize(seq_len);
   if (lengths->dimension() != 1 || lengths->size() != batch)
     throw ValueError(name + ": lengths must hold one length per sequence (" +
@@ -61,6 +65,10 @@ StepMasks step_masks(const std::string& name, const IndexTensor* lengths, std::s
     if (result.padded[t]) result.masks[t] = std::move(mask);
   }
   return result;
+}
+
+bool is_padded(const StepMasks& masks, std::size_t t) {
+  return !masks.padded.empty() && masks.padded[t];
 }
 
 void check_state(const std::string& name, const char* which, const Var& state, const Shape& shape,
@@ -165,11 +173,15 @@ RecurrentOutputs RecurrentBase::run(const Var& input, const Var& h0, const Var& 
   Var x = s.batch_first ? transpose(input, 0, 1) : input;
   x = reshape(x, {seq_len * batch, s.input_size});
   Var zero_h, zero_c;  // made on first use, shared by every layer and direction
-  std::vector<Var> h_finals(states), c_finals(states);
-  std::vector<Var> outputs(seq_len);
+  // The per-forward lists live in a stack buffer (heap only past ~40 layer-directions), so a
+  // steady training step allocates nothing here; `outputs` is only needed off the fused path.
+  std::array<std::byte, 2048> list_buffer;
+  std::pmr::monotonic_buffer_resource lists(list_buffer.data(), list_buffer.size());
+  std::pmr::vector<Var> h_finals(states, &lists), c_finals(states, &lists);
+  std::vector<Var> outputs;
   Var lstm_sequence;  // the last fused LSTM result, when it is the layer's whole output
   for (std::size_t layer = 0; layer < s.num_layers; ++layer) {
-    std::vector<Var> direction_outputs;
+    std::pmr::vector<Var> direction_outputs(&lists);
     for (std::size_t direction = 0; direction < directions; ++direction) {
       const std::size_t k = layer * directions + direction;
       const DirectionParameters& p = parameters_[k];
@@ -193,10 +205,10 @@ RecurrentOutputs RecurrentBase::run(const Var& input, const Var& h0, const Var& 
       if (h0.defined()) state.h = select(h0, 0, k);
       if (c0.defined()) state.c = select(c0, 0, k);
       const auto materialise_zero_state = [&] {
-        if (!zero_h.defined()) zero_h = tape.input(zeros({batch, out}));
+        if (!zero_h.defined()) zero_h = tape.zeros({batch, out});
         state.h = zero_h;
         if (is_lstm) {
-          if (!zero_c.defined()) zero_c = tape.input(zeros({batch, hidden}));
+          if (!zero_c.defined()) zero_c = tape.zeros({batch, hidden});
           state.c = zero_c;
         }
       };
@@ -205,11 +217,11 @@ RecurrentOutputs RecurrentBase::run(const Var& input, const Var& h0, const Var& 
       // a mask, a recurrent-dropout mask or a projection.
       if (!p.weight_hr && !drop_recurrent && !any_padded) {
         if (!state.h.defined()) {
-          if (!zero_h.defined()) zero_h = tape.input(zeros({batch, out}));
+          if (!zero_h.defined()) zero_h = tape.zeros({batch, out});
           state.h = zero_h;
         }
         if (is_lstm && !state.c.defined()) {
-          if (!zero_c.defined()) zero_c = tape.input(zeros({batch, hidden}));
+          if (!zero_c.defined()) zero_c = tape.zeros({batch, hidden});
           state.c = zero_c;
         }
         const Var sequence = fused_sequence(s.kind, {gates_x, state.h, state.c, weights.weight_hh,
@@ -228,14 +240,15 @@ RecurrentOutputs RecurrentBase::run(const Var& input, const Var& h0, const Var& 
       const Tensor drop_mask =
           drop_recurrent ? recurrent_dropout_mask(batch, out, s.recurrent_dropout) : Tensor();
 
+      outputs.resize(seq_len);
       for (std::size_t step = 0; step < seq_len; ++step) {
         const std::size_t t = direction == 0 ? step : seq_len - 1 - step;
-        if (masks.padded[t] && !state.h.defined()) materialise_zero_state();
+        if (is_padded(masks, t) && !state.h.defined()) materialise_zero_state();
         const Var step_gates = slice(gates_x, 0, t * batch, (t + 1) * batch);  // [B, G]
         const Var h_in =
             drop_recurrent && state.h.defined() ? mul_mask(state.h, drop_mask) : state.h;
         StepState next = cell_step(s.kind, step_gates, state, h_in, weights);
-        if (masks.padded[t]) {
+        if (is_padded(masks, t)) {
           // Sequences already over keep their state and output zeros (packed-sequence meaning);
           // the reverse direction thus starts at each sequence's own last step.
           const Tensor& mask = masks.masks[t];

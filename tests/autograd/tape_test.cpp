@@ -248,6 +248,25 @@ BOOST_AUTO_TEST_CASE(steady_loop_reuses_buffers_and_accumulates_parameter_grads)
   BOOST_TEST(tape.memory_bytes() == 0u);
 }
 
+BOOST_AUTO_TEST_CASE(zeros_is_a_constant_rezeroed_in_the_kept_buffer_every_step) {
+  Parameter weight(random_tensor({3, 4}, 13));
+  Tape tape;
+  std::vector<const float*> buffers;
+  for (int step = 0; step < 3; ++step) {
+    tape.clear();
+    // Step 0 leaves non-zero values in node 0's buffer; zeros must not inherit them.
+    const Var start = step == 0 ? tape.input(random_tensor({2, 3}, 14)) : tape.zeros({2, 3});
+    const Var h = tanh(matmul(start + tape.input(random_tensor({2, 3}, 15)), tape.parameter(weight)));
+    tape.backward(sum(h));
+    if (step == 0) continue;
+    BOOST_TEST(start.index() == 0u);
+    RECUR_CHECK_CLOSE(start.value(), zeros({2, 3}), 0.0, 0.0);
+    BOOST_TEST(!start.requires_grad());
+    buffers.push_back(start.value().data());
+  }
+  BOOST_TEST(buffers[0] == buffers[1], "the zeros node reallocated its buffer");
+}
+
 BOOST_AUTO_TEST_CASE(detach_passes_the_value_but_no_gradient) {
   Parameter weight(random_tensor({3, 3}, 11));
   Tape tape;
