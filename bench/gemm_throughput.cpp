@@ -1,5 +1,8 @@
 // GFLOP/s of recur::gemm on the shape of an LSTM's input projection for one step:
-// [32 x 256] by [256 x 1024] float32 (batch 32, input 256, four gates of 256).
+// [32 x 256] by [256 x 1024] float32 (batch 32, input 256, four gates of 256), of the packed
+// recurrent product on the same shape, and the core's peak: fused multiply-adds with no memory
+// traffic at all, the ceiling no product can pass (what a ratio target against PyTorch needs is
+// judged against it in docs/performance.md).
 //
 //   OPENBLAS_NUM_THREADS=1 ./build/bench/gemm_throughput [seconds]
 #include <algorithm>
@@ -10,6 +13,11 @@
 
 #include "core/gemm.hpp"
 #include "core/random.hpp"
+#include "layers/packed_gemm.hpp"
+
+#if defined(__AVX2__) && defined(__FMA__)
+#include <immintrin.h>
+#endif
 
 namespace {
 
@@ -34,6 +42,80 @@ double measure(const recur::Tensor& a, bool transpose_a, const recur::Tensor& b,
       elapsed = std::chrono::duration<double>(Clock::now() - start).count();
     } while (elapsed < seconds / 5);
     best = std::max(best, flops * static_cast<double>(calls) / elapsed / 1e9);
+  }
+  return best;
+}
+
+#if defined(__AVX2__) && defined(__FMA__)
+// `repeats` rounds of 12 independent 8-wide FMA chains (enough to cover the FMA latency on two
+// pipes). No calls inside, so g++ keeps the twelve accumulators in registers.
+__attribute__((noinline)) void fma_chains(__m256 (&acc)[12], long repeats) {
+  __m256 a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3], a4 = acc[4], a5 = acc[5];
+  __m256 a6 = acc[6], a7 = acc[7], a8 = acc[8], a9 = acc[9], a10 = acc[10], a11 = acc[11];
+  const __m256 mul = _mm256_set1_ps(0.999999f), add = _mm256_set1_ps(1e-6f);
+  for (long r = 0; r < repeats; ++r) {
+    a0 = _mm256_fmadd_ps(a0, mul, add);
+    a1 = _mm256_fmadd_ps(a1, mul, add);
+    a2 = _mm256_fmadd_ps(a2, mul, add);
+    a3 = _mm256_fmadd_ps(a3, mul, add);
+    a4 = _mm256_fmadd_ps(a4, mul, add);
+    a5 = _mm256_fmadd_ps(a5, mul, add);
+    a6 = _mm256_fmadd_ps(a6, mul, add);
+    a7 = _mm256_fmadd_ps(a7, mul, add);
+    a8 = _mm256_fmadd_ps(a8, mul, add);
+    a9 = _mm256_fmadd_ps(a9, mul, add);
+    a10 = _mm256_fmadd_ps(a10, mul, add);
+    a11 = _mm256_fmadd_ps(a11, mul, add);
+  }
+  acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3, acc[4] = a4, acc[5] = a5;
+  acc[6] = a6, acc[7] = a7, acc[8] = a8, acc[9] = a9, acc[10] = a10, acc[11] = a11;
+}
+#endif
+
+// Peak float32 GFLOP/s of one core: FMAs on registers only, best of 5 rounds.
+double fma_peak(double seconds) {
+#if defined(__AVX2__) && defined(__FMA__)
+  double best = 0;
+  __m256 acc[12];
+  for (int i = 0; i < 12; ++i) acc[i] = _mm256_set1_ps(static_cast<float>(i));
+  for (int round = 0; round < 5; ++round) {
+    long repeats = 0;
+    const auto start = Clock::now();
+    double elapsed = 0;
+    do {
+      fma_chains(acc, 100000);
+      repeats += 100000;
+      elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+    } while (elapsed < seconds / 5);
+    best = std::max(best, 12.0 * 8 * 2 * static_cast<double>(repeats) / elapsed / 1e9);
+  }
+  float sink[8];
+  _mm256_storeu_ps(sink, acc[0]);
+  if (sink[0] == 12345.0f) std::printf(" ");  // keeps the chains alive
+  return best;
+#else
+  (void)seconds;
+  return 0;
+#endif
+}
+
+// GFLOP/s of the packed recurrent product (layers/packed_gemm.hpp) on [m x k] by [k x n].
+double packed_product(const recur::Tensor& a, const recur::Tensor& b, recur::Tensor& c,
+                      double seconds) {
+  recur::nn::detail::PackedRight packed;
+  const std::size_t m = a.shape(0), k = a.shape(1), n = b.shape(1);
+  packed.pack(b.data(), false, k, n);
+  double best = 0;
+  for (int round = 0; round < 5; ++round) {
+    long calls = 0;
+    const auto start = Clock::now();
+    double elapsed = 0;
+    do {
+      for (int i = 0; i < 10; ++i) packed.multiply(a.data(), m, c.data(), true);
+      calls += 10;
+      elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+    } while (elapsed < seconds / 5);
+    best = std::max(best, 2.0 * m * n * k * static_cast<double>(calls) / elapsed / 1e9);
   }
   return best;
 }
@@ -63,5 +145,9 @@ int main(int argc, char** argv) {
               measure(x, false, w, false, y, true, seconds));
   std::printf("%-44s %8.2f GFLOP/s\n", "[1x256] x [256x1024] (gemv path)",
               measure(x1, false, w, false, y1, false, seconds));
+  std::printf("%-44s %8.2f GFLOP/s\n", "[32x256] x [256x1024], packed recurrent product",
+              packed_product(x, w, y, seconds));
+  std::printf("%-44s %8.2f GFLOP/s\n", "core peak (register-only AVX2 FMAs)",
+              fma_peak(seconds));
   return 0;
 }
