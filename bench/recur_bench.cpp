@@ -249,16 +249,18 @@ int main(int argc, char** argv) {
     if (o.infer) {
       recur::NoGradGuard no_grad;
       const recur::Var out = rnn->run(tape.input(x));
-      const recur::Var logits = recur::linear(recur::reshape(out, {o.seq * o.batch, o.hidden}),
-                                              tape.parameter(head_weight), tape.parameter(head_bias));
+      // The head takes [T, B, H] as T*B rows in place, as torch's view does (no copy).
+      const recur::Var logits =
+          recur::linear(out, tape.parameter(head_weight), tape.parameter(head_bias));
       last_loss = logits.value().data()[0];
       return;
     }
     adam.zero_grad();
     const recur::Var out = rnn->run(tape.input(x));
-    const recur::Var logits = recur::linear(recur::reshape(out, {o.seq * o.batch, o.hidden}),
-                                            tape.parameter(head_weight), tape.parameter(head_bias));
-    const recur::Var loss = recur::cross_entropy(logits, targets);
+    const recur::Var logits =
+        recur::linear(out, tape.parameter(head_weight), tape.parameter(head_bias));
+    const recur::Var loss =
+        recur::cross_entropy(recur::reshape(logits, {o.seq * o.batch, o.classes}), targets);
     tape.backward(loss);
     adam.step();
     last_loss = loss.value().data()[0];

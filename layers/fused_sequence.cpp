@@ -76,7 +76,10 @@ const float* rows_of(const Tensor& t, std::size_t row, std::size_t width) {
 void check_inputs(CellKind kind, const FusedSequenceInputs& in, std::size_t T) {
   const std::size_t H = in.weight_hh.dim(1), G = gate_count(kind) * H;
   const std::size_t B = in.h0.dim(0);
-  const bool ok = in.gates_x.rank() == 2 && in.gates_x.dim(0) == T * B && in.gates_x.dim(1) == G &&
+  const Var& gx = in.gates_x;  // [T*B, G], or [T, B, G] straight from linear() on the input
+  const bool gates_fit = (gx.rank() == 2 && gx.dim(0) == T * B && gx.dim(1) == G) ||
+                         (gx.rank() == 3 && gx.dim(0) == T && gx.dim(1) == B && gx.dim(2) == G);
+  const bool ok = gates_fit &&
                   in.weight_hh.rank() == 2 && in.weight_hh.dim(0) == G && in.h0.rank() == 2 &&
                   in.h0.dim(1) == H &&
                   (kind != CellKind::lstm ||

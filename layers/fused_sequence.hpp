@@ -16,7 +16,7 @@ namespace recur::nn::detail {
 /// What fused_sequence() works on. `bias_hh` is used by the GRU only (RNN and LSTM fold it into
 /// gates_x) and may be empty; `c0` only by the LSTM.
 struct FusedSequenceInputs {
-  Var gates_x;    ///< [T*B, G], x W_ih^T + biases, time-major (step t is rows [t*B, (t+1)*B)).
+  Var gates_x;    ///< [T*B, G] or [T, B, G], x W_ih^T + biases, time-major (step t is rows [t*B, (t+1)*B)).
   Var h0;         ///< [B, H]
   Var c0;         ///< [B, H], LSTM only.
   Var weight_hh;  ///< [G, H]

@@ -4,7 +4,6 @@
 #include <string>
 
 #include "autograd/ops/linalg.hpp"
-#include "autograd/ops/shape_ops.hpp"
 #include "autograd/tape.hpp"
 #include "core/error.hpp"
 #include "core/random.hpp"
@@ -35,12 +34,7 @@ Var Linear::forward(const Var& x) {
   Tape& tape = x.tape();
   const Var weight = tape.parameter(*weight_);
   const Var bias = bias_ ? tape.parameter(*bias_) : Var();
-  if (x.rank() == 2) return linear(x, weight, bias);
-
-  Shape out_shape(x.shape().begin(), x.shape().end() - 1);
-  const Var rows = reshape(x, Shape{shape_numel(out_shape), in});
-  out_shape.push_back(options_.out_features);
-  return reshape(linear(rows, weight, bias), out_shape);
+  return linear(x, weight, bias);  // any leading axes, multiplied in place as rows
 }
 
 }  // namespace recur::nn

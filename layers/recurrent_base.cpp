@@ -169,9 +169,9 @@ RecurrentOutputs RecurrentBase::run(const Var& input, const Var& h0, const Var& 
   const bool any_padded = std::find(masks.padded.begin(), masks.padded.end(), true) != masks.padded.end();
   Tape& tape = input.tape();
 
-  // x: [T*B, F], time-major, so step t is rows [t*B, (t+1)*B).
+  // x: [T, B, F] for the first layer (linear() takes it as T*B rows without a reshape), then
+  // [T*B, F]; time-major either way, so step t is rows [t*B, (t+1)*B).
   Var x = s.batch_first ? transpose(input, 0, 1) : input;
-  x = reshape(x, {seq_len * batch, s.input_size});
   Var zero_h, zero_c;  // made on first use, shared by every layer and direction
   // The per-forward lists live in a stack buffer (heap only past ~40 layer-directions), so a
   // steady training step allocates nothing here; `outputs` is only needed off the fused path.
@@ -197,7 +197,7 @@ RecurrentOutputs RecurrentBase::run(const Var& input, const Var& h0, const Var& 
           bias_x = add(bias_ih, bias_hh);  // both only add to the pre-activation: fold them
         }
       }
-      const Var gates_x = linear(x, tape.parameter(*p.weight_ih), bias_x);  // [T*B, G]
+      const Var gates_x = linear(x, tape.parameter(*p.weight_ih), bias_x);  // [T(*)B, G]
 
       // Without h0, RNN and LSTM start from an empty (zero) state, which spares the first
       // step's recurrent GEMM; the GRU, and a padded step that must keep the state, get zeros.
@@ -239,12 +239,15 @@ RecurrentOutputs RecurrentBase::run(const Var& input, const Var& h0, const Var& 
       }
       const Tensor drop_mask =
           drop_recurrent ? recurrent_dropout_mask(batch, out, s.recurrent_dropout) : Tensor();
+      // The step-by-step path slices rows, so it needs the 2-D [T*B, G] form.
+      const Var gate_rows =
+          gates_x.rank() == 2 ? gates_x : reshape(gates_x, {seq_len * batch, gates_x.dim(2)});
 
       outputs.resize(seq_len);
       for (std::size_t step = 0; step < seq_len; ++step) {
         const std::size_t t = direction == 0 ? step : seq_len - 1 - step;
         if (is_padded(masks, t) && !state.h.defined()) materialise_zero_state();
-        const Var step_gates = slice(gates_x, 0, t * batch, (t + 1) * batch);  // [B, G]
+        const Var step_gates = slice(gate_rows, 0, t * batch, (t + 1) * batch);  // [B, G]
         const Var h_in =
             drop_recurrent && state.h.defined() ? mul_mask(state.h, drop_mask) : state.h;
         StepState next = cell_step(s.kind, step_gates, state, h_in, weights);

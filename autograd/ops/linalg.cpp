@@ -49,12 +49,14 @@ Var matmul(const Var& a, const Var& b, bool transpose_a, bool transpose_b) {
   });
 }
 
-// y = x W^T + b: x [N, I], W [O, I], b [O] -> y [N, O]
+// y = x W^T + b: x [..., I] as N rows, W [O, I], b [O] -> y [..., O]
 //   dx += dy W,  dW += dy^T x,  db += sum over rows of dy
 Var linear(const Var& x, const Var& weight, const Var& bias) {
-  require_matrix("linear", "the input", x);
   require_matrix("linear", "the weight", weight);
-  const std::size_t rows = x.dim(0), in = x.dim(1), out = weight.dim(0);
+  if (x.rank() == 0)
+    throw ShapeError("linear: the input must be at least 1-D ([..., in]), got " +
+                     shape_str(x.shape()));
+  const std::size_t in = x.dim(x.rank() - 1), out = weight.dim(0);
   if (weight.dim(1) != in)
     throw ShapeError("linear: input " + shape_str(x.shape()) + " does not fit weight " +
                      shape_str(weight.shape()) + " (expected [" + std::to_string(out) + ", " +
@@ -63,23 +65,31 @@ Var linear(const Var& x, const Var& weight, const Var& bias) {
   if (has_bias && (bias.rank() != 1 || bias.dim(0) != out))
     throw ShapeError("linear: bias " + shape_str(bias.shape()) + " does not fit weight " +
                      shape_str(weight.shape()) + " (expected [" + std::to_string(out) + "])");
+  std::size_t rows = 1;  // every leading axis, flattened
+  for (std::size_t axis = 0; axis + 1 < x.rank(); ++axis) rows *= x.dim(axis);
+  Shape shape(x.shape().begin(), x.shape().end());
+  shape.back() = out;
   NodeRecorder rec = has_bias ? NodeRecorder("linear", {x, weight, bias})
                               : NodeRecorder("linear", {x, weight});
-  Tensor& y = rec.output(Shape{rows, out});
+  Tensor& y = rec.output(shape);
   if (has_bias) {
     const float* b = bias.value().data();
     for (std::size_t r = 0; r < rows; ++r) std::copy(b, b + out, y.data() + r * out);
   }
-  gemm(x.value(), false, weight.value(), true, y, 1.0f, has_bias ? 1.0f : 0.0f, "linear");
-  return rec.finish([has_bias](BackwardContext& ctx) {
-    const Tensor& grad_y = ctx.grad_output();
-    if (ctx.needs_grad(0)) gemm(grad_y, false, ctx.input(1), false, ctx.grad_input(0), 1.0f, 1.0f);
-    if (ctx.needs_grad(1)) gemm(grad_y, true, ctx.input(0), false, ctx.grad_input(1), 1.0f, 1.0f);
+  gemm_raw(x.value().data(), false, weight.value().data(), true, y.data(), rows, out, in, 1.0f,
+           has_bias ? 1.0f : 0.0f);
+  return rec.finish([has_bias, rows, in, out](BackwardContext& ctx) {
+    const float* grad_y = ctx.grad_output().data();
+    if (ctx.needs_grad(0))
+      gemm_raw(grad_y, false, ctx.input(1).data(), false, ctx.grad_input(0).data(), rows, in, out,
+               1.0f, 1.0f);
+    if (ctx.needs_grad(1))
+      gemm_raw(grad_y, true, ctx.input(0).data(), false, ctx.grad_input(1).data(), out, in, rows,
+               1.0f, 1.0f);
     if (has_bias && ctx.needs_grad(2)) {
-      Tensor& grad_b = ctx.grad_input(2);
-      const std::size_t rows = grad_y.shape(0), out = grad_y.shape(1);
+      float* grad_b = ctx.grad_input(2).data();
       for (std::size_t r = 0; r < rows; ++r)
-        for (std::size_t o = 0; o < out; ++o) grad_b.data()[o] += grad_y.data()[r * out + o];
+        for (std::size_t o = 0; o < out; ++o) grad_b[o] += grad_y[r * out + o];
     }
   });
 }

@@ -19,13 +19,15 @@ namespace recur {
 /// @endcode
 Var matmul(const Var& a, const Var& b, bool transpose_a = false, bool transpose_b = false);
 
-/// x w^T + bias, the affine map of torch.nn.Linear, in one GEMM.
-/// @param x The input [N, in].
+/// x w^T + bias, the affine map of torch.nn.Linear, in one GEMM. As in PyTorch, x may have any
+/// number of leading axes: a [T, B, in] sequence is multiplied as T*B rows in place, with no
+/// reshape (and no copy) before or after.
+/// @param x The input [..., in], at least 1-D.
 /// @param weight The weight [out, in], PyTorch's layout.
 /// @param bias [out], or an empty Var for none.
-/// @return [N, out].
-/// @throws recur::ShapeError if x or weight is not 2-D, or their `in` extents or the bias's length
-///         do not match the weight.
+/// @return [..., out]: x's shape with its last extent replaced by out.
+/// @throws recur::ShapeError if x is 0-D, weight is not 2-D, x's last extent is not the weight's
+///         `in`, or the bias's length is not its `out`.
 Var linear(const Var& x, const Var& weight, const Var& bias = Var());
 
 }  // namespace recur

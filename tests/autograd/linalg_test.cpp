@@ -5,6 +5,7 @@
 #include "autograd/gradcheck.hpp"
 #include "autograd/ops/elementwise.hpp"
 #include "autograd/ops/linalg.hpp"
+#include "autograd/ops/shape_ops.hpp"
 #include "autograd/tape.hpp"
 #include "core/error.hpp"
 #include "core/random.hpp"
@@ -93,6 +94,37 @@ BOOST_AUTO_TEST_CASE(linear_equals_matmul_with_transposed_weight_plus_bias) {
   Tape tape;
   RECUR_CHECK_CLOSE(linear(tape.input(x), tape.input(w)).value(),
                     matmul(tape.input(x), tape.input(w), false, true).value(), 1e-6, 1e-6);
+}
+
+BOOST_AUTO_TEST_CASE(linear_takes_every_leading_axis_as_rows) {
+  // [2, 3, 4] is 6 rows of 4: the same values and gradients as linear on the reshaped [6, 4].
+  const Tensor x = random_tensor({2, 3, 4}, 10), w = random_tensor({5, 4}, 11),
+               b = random_tensor({5}, 12);
+  const Tensor seed = random_tensor({2, 3, 5}, 13);
+  Tape direct_tape, reshaped_tape;
+  const Var xd = direct_tape.input(x, true), wd = direct_tape.input(w, true),
+            bd = direct_tape.input(b, true);
+  const Var xr = reshaped_tape.input(x, true), wr = reshaped_tape.input(w, true),
+            br = reshaped_tape.input(b, true);
+  const Var direct = linear(xd, wd, bd);
+  const Var reshaped = reshape(linear(reshape(xr, {6, 4}), wr, br), {2, 3, 5});
+  BOOST_TEST((direct.shape() == Shape{2, 3, 5}));
+  RECUR_CHECK_CLOSE(direct.value(), reshaped.value(), 1e-6, 1e-6);
+  direct_tape.backward(direct, seed);
+  reshaped_tape.backward(reshaped, seed);
+  RECUR_CHECK_CLOSE(xd.grad(), xr.grad(), 1e-6, 1e-6);
+  RECUR_CHECK_CLOSE(wd.grad(), wr.grad(), 1e-6, 1e-6);
+  RECUR_CHECK_CLOSE(bd.grad(), br.grad(), 1e-6, 1e-6);
+  const GradcheckResult check = gradcheck(
+      [](std::span<const Var> in) { return linear(in[0], in[1], in[2]); }, {x, w, b});
+  BOOST_TEST(check.ok, check.report);
+  // A single vector [4] gives [5], as torch.nn.functional.linear does.
+  Tape tape;
+  const Var v = linear(tape.input(random_tensor({4}, 14)), tape.input(w), tape.input(b));
+  BOOST_TEST((v.shape() == Shape{5}));
+  // A 0-d input has no feature axis.
+  const std::string scalar = shape_error_message([&] { linear(tape.input(Tensor(1.0f)), tape.input(w)); });
+  BOOST_TEST(scalar.find("at least 1-D") != std::string::npos, scalar);
 }
 
 BOOST_AUTO_TEST_CASE(matmul_shape_error_names_the_op_and_both_shapes) {
