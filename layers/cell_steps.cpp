@@ -2,6 +2,7 @@
 // output width (H, or P with an LSTM projection).
 #include "layers/cell_steps.hpp"
 
+#include <array>
 #include <cmath>
 #include <string>
 
@@ -20,6 +21,16 @@ Var pre_activation(const Var& gates_x, const Var& h_in, const StepWeights& w) {
   return w.bias_hh.defined() ? add(gates_x, w.bias_hh) : gates_x;
 }
 
+// The `count` equal column blocks of a [B, count * H] pre-activation, as slices: chunk() would
+// return them in a std::vector, one heap allocation per cell step.
+template <std::size_t count>
+std::array<Var, count> gate_blocks(const Var& x) {
+  const std::size_t width = x.dim(1) / count;
+  std::array<Var, count> blocks;
+  for (std::size_t k = 0; k < count; ++k) blocks[k] = slice(x, 1, k * width, (k + 1) * width);
+  return blocks;
+}
+
 // h' = act(x W_ih^T + b_ih + h W_hh^T + b_hh), act = tanh or relu (torch.nn.RNNCell)
 StepState rnn_step(bool relu, const Var& gates_x, const Var& h_in, const StepWeights& w) {
   const Var pre = pre_activation(gates_x, h_in, w);
@@ -31,7 +42,7 @@ StepState rnn_step(bool relu, const Var& gates_x, const Var& h_in, const StepWei
 //   c' = sigmoid(f) * c + sigmoid(i) * tanh(g),   h' = sigmoid(o) * tanh(c')   [then h' W_hr^T]
 StepState lstm_step(const Var& gates_x, const StepState& state, const Var& h_in,
                     const StepWeights& w) {
-  const std::vector<Var> gates = chunk(pre_activation(gates_x, h_in, w), 4, 1);
+  const std::array<Var, 4> gates = gate_blocks<4>(pre_activation(gates_x, h_in, w));
   const Var input_gate = sigmoid(gates[0]);
   const Var candidate = recur::tanh(gates[2]), output_gate = sigmoid(gates[3]);
   const Var new_memory = mul(input_gate, candidate);
@@ -48,8 +59,8 @@ StepState lstm_step(const Var& gates_x, const StepState& state, const Var& h_in,
 // where x_* = x W_i*^T + b_i* and h_* = h W_h*^T + b_h*.
 StepState gru_step(const Var& gates_x, const StepState& state, const Var& h_in,
                    const StepWeights& w) {
-  const std::vector<Var> x_gates = chunk(gates_x, 3, 1);
-  const std::vector<Var> h_gates = chunk(linear(h_in, w.weight_hh, w.bias_hh), 3, 1);
+  const std::array<Var, 3> x_gates = gate_blocks<3>(gates_x);
+  const std::array<Var, 3> h_gates = gate_blocks<3>(linear(h_in, w.weight_hh, w.bias_hh));
   const Var reset = sigmoid(add(x_gates[0], h_gates[0]));
   const Var update = sigmoid(add(x_gates[1], h_gates[1]));
   const Var candidate = recur::tanh(add(x_gates[2], mul(reset, h_gates[2])));

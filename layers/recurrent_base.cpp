@@ -81,9 +81,11 @@ void check_state(const std::string& name, const char* which, const Var& state, c
 }
 
 // Variational dropout mask for h (Gal and Ghahramani 2016): one [B, Hout] draw per sequence,
-// kept for every step, scaled by 1/(1-p) like inverted dropout.
-Tensor recurrent_dropout_mask(std::size_t batch, std::size_t features, float p) {
-  Tensor mask(Shape{batch, features});
+// kept for every step, scaled by 1/(1-p) like inverted dropout. Drawn into a constant node's
+// buffer, which the tape keeps from step to step (a Tensor of its own would be allocated per
+// forward).
+const Tensor& recurrent_dropout_mask(Tape& tape, std::size_t batch, std::size_t features, float p) {
+  Tensor& mask = tape.node(tape.zeros({batch, features}).index()).value;
   const float keep_scale = 1.0f / (1.0f - p);
   Generator& generator = default_generator();
   for (float& value : mask) value = generator.next_float() >= p ? keep_scale : 0.0f;
@@ -178,7 +180,7 @@ RecurrentOutputs RecurrentBase::run(const Var& input, const Var& h0, const Var& 
   std::array<std::byte, 2048> list_buffer;
   std::pmr::monotonic_buffer_resource lists(list_buffer.data(), list_buffer.size());
   std::pmr::vector<Var> h_finals(states, &lists), c_finals(states, &lists);
-  std::vector<Var> outputs;
+  std::pmr::vector<Var> outputs(&lists);  // heap only past ~80 steps
   Var lstm_sequence;  // the last fused LSTM result, when it is the layer's whole output
   for (std::size_t layer = 0; layer < s.num_layers; ++layer) {
     std::pmr::vector<Var> direction_outputs(&lists);
@@ -237,8 +239,8 @@ RecurrentOutputs RecurrentBase::run(const Var& input, const Var& h0, const Var& 
         direction_outputs.push_back(is_lstm ? slice(sequence, 0, 0, rows) : sequence);  // [T*B, H]
         continue;
       }
-      const Tensor drop_mask =
-          drop_recurrent ? recurrent_dropout_mask(batch, out, s.recurrent_dropout) : Tensor();
+      const Tensor* drop_mask =
+          drop_recurrent ? &recurrent_dropout_mask(tape, batch, out, s.recurrent_dropout) : nullptr;
       // The step-by-step path slices rows, so it needs the 2-D [T*B, G] form.
       const Var gate_rows =
           gates_x.rank() == 2 ? gates_x : reshape(gates_x, {seq_len * batch, gates_x.dim(2)});
@@ -249,7 +251,7 @@ RecurrentOutputs RecurrentBase::run(const Var& input, const Var& h0, const Var& 
         if (is_padded(masks, t) && !state.h.defined()) materialise_zero_state();
         const Var step_gates = slice(gate_rows, 0, t * batch, (t + 1) * batch);  // [B, G]
         const Var h_in =
-            drop_recurrent && state.h.defined() ? mul_mask(state.h, drop_mask) : state.h;
+            drop_recurrent && state.h.defined() ? mul_mask(state.h, *drop_mask) : state.h;
         StepState next = cell_step(s.kind, step_gates, state, h_in, weights);
         if (is_padded(masks, t)) {
           // Sequences already over keep their state and output zeros (packed-sequence meaning);
