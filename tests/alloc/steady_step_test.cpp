@@ -140,6 +140,19 @@ BOOST_AUTO_TEST_CASE(a_steady_two_layer_bidirectional_lstm_step_allocates_nothin
       nn::LSTMOptions{.input_size = I, .hidden_size = H / 2, .num_layers = 2, .bidirectional = true});
 }
 
+BOOST_AUTO_TEST_CASE(the_step_by_step_path_allocates_nothing_either) {
+  // A projection or recurrent dropout takes the per-time-step ops (cell_steps.cpp) instead of
+  // the fused node: every cell step and the dropout mask must reuse the tape's buffers too.
+  check_steady_steps_allocate_nothing<nn::LSTM>(
+      nn::LSTMOptions{.input_size = I, .hidden_size = H + 2, .proj_size = H});
+  nn::LSTMOptions dropped{.input_size = I, .hidden_size = H};
+  dropped.recurrent_dropout = 0.25f;
+  check_steady_steps_allocate_nothing<nn::LSTM>(dropped);
+  nn::GRUOptions gru{.input_size = I, .hidden_size = H};
+  gru.recurrent_dropout = 0.25f;
+  check_steady_steps_allocate_nothing<nn::GRU>(gru);
+}
+
 BOOST_AUTO_TEST_CASE(a_tape_that_changes_shapes_every_step_holds_bounded_memory) {
   // Pooling by node position must not keep every size ever seen: a sequence length that
   // alternates between two values leaves the tape holding what the current step needs.
