@@ -4,8 +4,8 @@
 file(GLOB RECUR_DISTRIBUTED_SOURCES CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/distributed/*.cpp)
 add_library(recur_distributed SHARED ${RECUR_DISTRIBUTED_SOURCES})
 add_library(recur::distributed ALIAS recur_distributed)
-set_target_properties(recur_distributed PROPERTIES VERSION ${PROJECT_VERSION} SOVERSION 0
-  EXPORT_NAME distributed)
+set_target_properties(recur_distributed PROPERTIES VERSION ${PROJECT_VERSION}
+  SOVERSION ${PROJECT_VERSION_MAJOR}.${PROJECT_VERSION_MINOR} EXPORT_NAME distributed)
 target_link_libraries(recur_distributed PUBLIC recur::recur)
 target_compile_options(recur_distributed PRIVATE -Wall -Wextra)
 target_precompile_headers(recur_distributed PRIVATE ${PROJECT_SOURCE_DIR}/core/pch.hpp)

@@ -8,7 +8,10 @@ file(GLOB RECUR_SOURCES CONFIGURE_DEPENDS
 
 add_library(recur SHARED ${RECUR_SOURCES})
 add_library(recur::recur ALIAS recur)
-set_target_properties(recur PROPERTIES VERSION ${PROJECT_VERSION} SOVERSION 0 EXPORT_NAME recur)
+# Before 1.0 every minor version may change the ABI (0.2 changed recur::Shape, and with it every
+# exported signature that takes a shape), so the soname carries major.minor: librecur.so.0.2.
+set_target_properties(recur PROPERTIES VERSION ${PROJECT_VERSION}
+                      SOVERSION ${PROJECT_VERSION_MAJOR}.${PROJECT_VERSION_MINOR} EXPORT_NAME recur)
 target_include_directories(recur PUBLIC
   $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}>
   $<INSTALL_INTERFACE:include>
