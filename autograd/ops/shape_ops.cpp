@@ -234,8 +234,13 @@ Var stack(std::span<const Var> xs, int axis) {
       throw ShapeError("stack: input " + std::to_string(k) + " has shape " +
                        shape_str(xs[k].shape()) + " but input 0 has " + shape_str(first) +
                        "; stack needs equal shapes");
-  Shape shape = shape_vector(first);
-  shape.insert(shape.begin() + static_cast<std::ptrdiff_t>(ax), xs.size());
+  // The new axis is pushed in order rather than inserted: svector::insert's self-aliasing
+  // check trips g++'s -Warray-bounds on a one-extent shape.
+  Shape shape;
+  for (std::size_t i = 0; i <= first.size(); ++i) {
+    if (i == ax) shape.push_back(xs.size());
+    if (i < first.size()) shape.push_back(first[i]);
+  }
   NodeRecorder rec("stack", xs);
   Tensor& y = rec.output(shape);
   // Each input is [outer, inner] with outer = prod(shape[:axis]); y is [outer, count, inner].
