@@ -116,46 +116,6 @@ std::unique_ptr<Recurrent> make_layer(const Options& o) {
       recur::nn::RNNOptions{.input_size = o.input, .hidden_size = o.hidden, .num_layers = o.layers});
 }
 
-// torch.optim.Adam's update (lr 1e-3, betas 0.9/0.999, eps 1e-8, no weight decay), with its
-// moment buffers allocated once.
-class Adam {
- public:
-  explicit Adam(std::vector<recur::Parameter*> parameters) : parameters_(std::move(parameters)) {
-    for (recur::Parameter* p : parameters_) {
-      m_.push_back(recur::Tensor(xt::zeros_like(p->value)));
-      v_.push_back(recur::Tensor(xt::zeros_like(p->value)));
-    }
-  }
-  void step() {
-    ++t_;
-    const float lr = 1e-3f, b1 = 0.9f, b2 = 0.999f, eps = 1e-8f;
-    const float correction1 = 1.0f - std::pow(b1, static_cast<float>(t_));
-    const float correction2 = 1.0f - std::pow(b2, static_cast<float>(t_));
-    const float step_size = lr / correction1, root2 = std::sqrt(correction2);
-    for (std::size_t k = 0; k < parameters_.size(); ++k) {
-      float* w = parameters_[k]->value.data();
-      const float* g = parameters_[k]->grad.data();
-      float* m = m_[k].data();
-      float* v = v_[k].data();
-      const std::size_t n = parameters_[k]->value.size();
-      for (std::size_t i = 0; i < n; ++i) {
-        m[i] = b1 * m[i] + (1.0f - b1) * g[i];
-        v[i] = b2 * v[i] + (1.0f - b2) * g[i] * g[i];
-        w[i] -= step_size * m[i] / (std::sqrt(v[i]) / root2 + eps);
-      }
-      parameters_[k]->bump_version();
-    }
-  }
-  void zero_grad() {
-    for (recur::Parameter* p : parameters_) p->zero_grad();
-  }
-
- private:
-  std::vector<recur::Parameter*> parameters_;
-  std::vector<recur::Tensor> m_, v_;
-  long t_ = 0;
-};
-
 // One GEMM of the step: C [m, n] = op(A) op(B), k the inner size.
 struct GemmShape {
   std::size_t m, n, k;
@@ -235,7 +195,8 @@ int main(int argc, char** argv) {
   std::vector<recur::Parameter*> parameters = rnn->module().parameters();
   parameters.push_back(&head_weight);
   parameters.push_back(&head_bias);
-  Adam adam(parameters);
+  // The library's own optimiser, torch.optim.Adam's defaults (lr 1e-3, betas 0.9/0.999).
+  recur::optim::Adam adam(parameters);
 
   const recur::Tensor x = recur::default_generator().uniform({o.seq, o.batch, o.input}, -1.0f, 1.0f);
   recur::IndexTensor targets(recur::Shape{o.seq * o.batch});
