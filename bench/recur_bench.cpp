@@ -261,6 +261,7 @@ int main(int argc, char** argv) {
       o.cell.c_str(), o.infer ? "infer" : "train", o.batch, o.seq, o.input, o.hidden, o.layers,
       o.classes, o.threads, o.steps, median, median_cpu, minimum, peak_rss_mb,
       static_cast<double>(allocations) / o.steps, gemm_ms, gemm_ms / median,
-      flops / median / 1e6, flops / gemm_ms / 1e6, last_loss);
+      // --no-gemm times no reference: its rate prints as 0, since inf is not JSON.
+      flops / median / 1e6, gemm_ms > 0 ? flops / gemm_ms / 1e6 : 0.0, last_loss);
   return 0;
 }

@@ -151,9 +151,9 @@ void gru_backward_step(const float* s, const float* hp, float* dh, float* dgh, f
       L::store(d + j, dr_pre);
       L::store(d + H + j, dz_pre);
       L::store(d + 2 * H + j, dn_pre * r);
-      L::store(dx + j, L::load(dx + j) + dr_pre);
-      L::store(dx + H + j, L::load(dx + H + j) + dz_pre);
-      L::store(dx + 2 * H + j, L::load(dx + 2 * H + j) + dn_pre);
+      L::store(dx + j, dr_pre);
+      L::store(dx + H + j, dz_pre);
+      L::store(dx + 2 * H + j, dn_pre);
       L::store(dh_row + j, grad * z);
     });
   }

@@ -37,7 +37,7 @@ void lstm_backward_step(const float* a, const float* cp, const float* c, const f
 
 /// GRU, from the saved [r, z, n, gh_n] rows `s`, hp and the incoming dh:
 ///   dn_pre = dh (1 - z)(1 - n^2), dr_pre = dn_pre gh_n r(1-r), dz_pre = dh (hp - n) z(1-z),
-///   dgh = [dr_pre, dz_pre, dn_pre r] (for W_hh, b_hh and hp), dgx += [dr_pre, dz_pre, dn_pre].
+///   dgh = [dr_pre, dz_pre, dn_pre r] (for W_hh, b_hh and hp), dgx = [dr_pre, dz_pre, dn_pre].
 /// On exit dh holds its direct part to hp, dh * z.
 void gru_backward_step(const float* s, const float* hp, float* dh, float* dgh, float* dgx,
                        std::size_t B, std::size_t H);

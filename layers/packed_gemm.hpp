@@ -20,6 +20,13 @@ class PackedRight {
   /// Reuses this object's memory when it is large enough.
   void pack(const float* b, bool transpose, std::size_t k, std::size_t n);
 
+  /// Packs op(B1) stacked over op(B2), [k1 + k2, n], for the product [A1 A2] [op(B1); op(B2)]
+  /// (multiply_pair): a recurrent step's input and hidden weights, so x_t W_ih^T + h W_hh^T is
+  /// one pass over C. `bias` ([n], or nullptr for zeros) is kept beside the panels and starts
+  /// every row of multiply_pair's result. B1 and B2 are laid out as in pack().
+  void pack_stacked(const float* b1, std::size_t k1, const float* b2, std::size_t k2,
+                    bool transpose, std::size_t n, const float* bias);
+
   /// C = A op(B) (accumulate false) or C += A op(B) (accumulate true). A is row-major [m, k],
   /// C row-major [m, n], both contiguous.
   void multiply(const float* a, std::size_t m, float* c, bool accumulate) const;
@@ -27,6 +34,10 @@ class PackedRight {
   /// C = D + A op(B): D row-major [m, n] like C, possibly C itself, or nullptr for none. Adding
   /// D as C is stored spares a separate pass that copies D into C first.
   void multiply_add(const float* a, std::size_t m, const float* d, float* c) const;
+
+  /// C = bias + A1 op(B1) + A2 op(B2) after pack_stacked(): A1 row-major [m, k1], A2 row-major
+  /// [m, k2] (either may be nullptr to leave its part out), C row-major [m, n].
+  void multiply_pair(const float* a1, const float* a2, std::size_t m, float* c) const;
 
   /// Inner size k of the packed operand.
   std::size_t k() const { return k_; }
@@ -36,7 +47,13 @@ class PackedRight {
  private:
   std::vector<float> storage_;  // over-allocated by 8 floats so panels can start 32-byte aligned
   float* panels_ = nullptr;
-  std::size_t k_ = 0, n_ = 0;
+  std::vector<float> bias_;      // pack_stacked's bias, zero-padded to whole panels
+  std::size_t k_ = 0, n_ = 0, split_ = 0;  // split_: rows of op(B1) in a stacked operand
+
+  void reserve_panels(std::size_t k, std::size_t n);
+  void pack_rows(const float* b, bool transpose, std::size_t rows, std::size_t first_row);
+  void run(const float* a1, std::size_t k1, const float* a2, std::size_t k2, std::size_t m,
+           const float* bias, const float* d, float* c) const;
 };
 
 }  // namespace recur::nn::detail

@@ -1,8 +1,10 @@
-// The sequence layers' engine. A forward pass, for each layer and direction:
+// The sequence layers' engine. A forward pass, for each layer and direction, is either
+//   fused_sequence(X, W_ih, W_hh, ...)   one node for all T steps, input projection included
+// (layers/fused_sequence.hpp), or, when a step needs a mask, recurrent dropout or a projection,
 //   gates_x = X W_ih^T + bias            one GEMM for all T steps: [T*B, F] -> [T*B, G]
 //   for t (T-1 down to 0 in reverse):    state = cell_step(gates_x[t], state)
 // then the layer's outputs [T*B, D*Hout] feed the next layer. The tape records every op, so the
-// backward walk is backpropagation through time; nothing here has a backward of its own.
+// backward walk is backpropagation through time.
 #include "layers/recurrent_base.hpp"
 
 #include <algorithm>
@@ -199,7 +201,7 @@ RecurrentOutputs RecurrentBase::run(const Var& input, const Var& h0, const Var& 
           bias_x = add(bias_ih, bias_hh);  // both only add to the pre-activation: fold them
         }
       }
-      const Var gates_x = linear(x, tape.parameter(*p.weight_ih), bias_x);  // [T(*)B, G]
+      const Var weight_ih = tape.parameter(*p.weight_ih);
 
       // Without h0, RNN and LSTM start from an empty (zero) state, which spares the first
       // step's recurrent GEMM; the GRU, and a padded step that must keep the state, get zeros.
@@ -226,8 +228,9 @@ RecurrentOutputs RecurrentBase::run(const Var& input, const Var& h0, const Var& 
           if (!zero_c.defined()) zero_c = tape.zeros({batch, hidden});
           state.c = zero_c;
         }
-        const Var sequence = fused_sequence(s.kind, {gates_x, state.h, state.c, weights.weight_hh,
-                                                     weights.bias_hh}, seq_len, direction == 1);
+        const Var sequence =
+            fused_sequence(s.kind, {x, weight_ih, bias_x, state.h, state.c, weights.weight_hh,
+                                    weights.bias_hh}, seq_len, direction == 1);
         const std::size_t rows = seq_len * batch;
         const std::size_t last = direction == 0 ? seq_len - 1 : 0;     // the last step processed
         h_finals[k] = slice(sequence, 0, last * batch, (last + 1) * batch);
@@ -241,7 +244,9 @@ RecurrentOutputs RecurrentBase::run(const Var& input, const Var& h0, const Var& 
       }
       const Tensor* drop_mask =
           drop_recurrent ? &recurrent_dropout_mask(tape, batch, out, s.recurrent_dropout) : nullptr;
-      // The step-by-step path slices rows, so it needs the 2-D [T*B, G] form.
+      // The step-by-step path: the input projection of all steps at once, in the 2-D [T*B, G]
+      // form, whose rows it slices step by step.
+      const Var gates_x = linear(x, weight_ih, bias_x);  // [T(*)B, G]
       const Var gate_rows =
           gates_x.rank() == 2 ? gates_x : reshape(gates_x, {seq_len * batch, gates_x.dim(2)});
 

@@ -11,6 +11,7 @@
 #include "autograd/gradcheck.hpp"
 #include "autograd/no_grad.hpp"
 #include "autograd/ops/elementwise.hpp"
+#include "autograd/ops/linalg.hpp"
 #include "autograd/ops/reductions.hpp"
 #include "autograd/ops/shape_ops.hpp"
 #include "autograd/tape.hpp"
@@ -38,17 +39,21 @@ std::string name_of(CellKind kind) {
   return "?";
 }
 
-// The same computation step by step with the composite ops, laid out like fused_sequence's
-// result: [T*B, H], plus the final c rows for the LSTM.
+// Inputs, in the fused node's own order: x [T*B, I], h0 [B, H], weight_hh [G, H],
+// weight_ih [G, I], bias_x [G], then c0 [B, H] (LSTM) or bias_hh [G] (GRU).
+
+// The same computation with linear() and the composite cell_step() ops, laid out like
+// fused_sequence's result: [T*B, H], plus the final c rows for the LSTM.
 Var composite(CellKind kind, std::span<const Var> in, std::size_t T, bool reverse) {
   const std::size_t B = in[1].dim(0);
   const bool is_lstm = kind == CellKind::lstm, is_gru = kind == CellKind::gru;
-  recur::nn::detail::StepState state{in[1], is_lstm ? in[3] : Var()};
-  const recur::nn::detail::StepWeights weights{in[2], is_gru ? in[3] : Var(), Var()};
+  const Var gates_x = recur::linear(in[0], in[3], in[4]);
+  recur::nn::detail::StepState state{in[1], is_lstm ? in[5] : Var()};
+  const recur::nn::detail::StepWeights weights{in[2], is_gru ? in[5] : Var(), Var()};
   std::vector<Var> outputs(T);
   for (std::size_t n = 0; n < T; ++n) {
     const std::size_t t = reverse ? T - 1 - n : n;
-    const Var gates = recur::slice(in[0], 0, t * B, (t + 1) * B);
+    const Var gates = recur::slice(gates_x, 0, t * B, (t + 1) * B);
     state = recur::nn::detail::cell_step(kind, gates, state, state.h, weights);
     outputs[t] = state.h;
   }
@@ -59,16 +64,17 @@ Var composite(CellKind kind, std::span<const Var> in, std::size_t T, bool revers
 Var fused(CellKind kind, std::span<const Var> in, std::size_t T, bool reverse) {
   const bool is_lstm = kind == CellKind::lstm, is_gru = kind == CellKind::gru;
   return recur::nn::detail::fused_sequence(
-      kind, {in[0], in[1], is_lstm ? in[3] : Var(), in[2], is_gru ? in[3] : Var()}, T, reverse);
+      kind, {in[0], in[3], in[4], in[1], is_lstm ? in[5] : Var(), in[2], is_gru ? in[5] : Var()},
+      T, reverse);
 }
 
-// gates_x [T*B, G], h0 [B, H], weight_hh [G, H], then c0 [B, H] (LSTM) or bias_hh [G] (GRU).
-std::vector<Tensor> random_inputs(CellKind kind, std::size_t T, std::size_t B, std::size_t H,
-                                  std::uint64_t seed) {
+std::vector<Tensor> random_inputs(CellKind kind, std::size_t T, std::size_t B, std::size_t I,
+                                  std::size_t H, std::uint64_t seed) {
   recur::Generator gen(seed);
   const std::size_t G = recur::nn::detail::gate_count(kind) * H;
-  std::vector<Tensor> inputs{gen.uniform({T * B, G}, -1.0f, 1.0f), gen.uniform({B, H}, -1.0f, 1.0f),
-                             gen.uniform({G, H}, -0.6f, 0.6f)};
+  std::vector<Tensor> inputs{gen.uniform({T * B, I}, -1.0f, 1.0f), gen.uniform({B, H}, -1.0f, 1.0f),
+                             gen.uniform({G, H}, -0.6f, 0.6f), gen.uniform({G, I}, -0.6f, 0.6f),
+                             gen.uniform({G}, -0.5f, 0.5f)};
   if (kind == CellKind::lstm) inputs.push_back(gen.uniform({B, H}, -1.0f, 1.0f));
   if (kind == CellKind::gru) inputs.push_back(gen.uniform({G}, -0.5f, 0.5f));
   return inputs;
@@ -81,12 +87,13 @@ BOOST_AUTO_TEST_SUITE(fused_sequence_suite)
 // Sizes: a small one, and one with full 16-column panels and 6- and 4-row blocks of the packed
 // recurrent product (layers/packed_gemm.hpp) plus their tails.
 BOOST_AUTO_TEST_CASE(fused_sequence_matches_the_composite_ops_in_values_and_gradients) {
-  for (const auto [T, B, H] : {std::array<std::size_t, 3>{7, 3, 5}, {3, 8, 20}, {2, 13, 33}})
+  for (const auto [T, B, I, H] :
+       {std::array<std::size_t, 4>{7, 3, 4, 5}, {3, 8, 1, 20}, {2, 13, 17, 33}})
   for (CellKind kind : kinds) {
     for (bool reverse : {false, true}) {
       BOOST_TEST_CONTEXT(name_of(kind) << (reverse ? " reverse" : " forward") << " T " << T
-                                       << " B " << B << " H " << H) {
-        const std::vector<Tensor> values = random_inputs(kind, T, B, H, 7);
+                                       << " B " << B << " I " << I << " H " << H) {
+        const std::vector<Tensor> values = random_inputs(kind, T, B, I, H, 7);
         std::vector<Tensor> results, grads;
         for (bool use_fused : {false, true}) {
           recur::Tape tape;
@@ -111,13 +118,13 @@ BOOST_AUTO_TEST_CASE(fused_sequence_matches_the_composite_ops_in_values_and_grad
   }
 }
 
-// The backward writes dL/dgates_x straight into its buffer when it is the first contribution;
-// here another op recorded after the fused node contributes first, so it must add instead.
+// Another op recorded after the fused node contributes to dL/dx first; the fused backward must
+// add to it, not overwrite it.
 BOOST_AUTO_TEST_CASE(fused_sequence_adds_to_a_gradient_that_already_holds_a_contribution) {
-  const std::size_t T = 4, B = 3, H = 5;
+  const std::size_t T = 4, B = 3, I = 2, H = 5;
   for (CellKind kind : kinds) {
     BOOST_TEST_CONTEXT(name_of(kind)) {
-      const std::vector<Tensor> values = random_inputs(kind, T, B, H, 13);
+      const std::vector<Tensor> values = random_inputs(kind, T, B, I, H, 13);
       std::vector<Tensor> grads;
       for (bool use_fused : {false, true}) {
         recur::Tape tape;
@@ -137,14 +144,18 @@ BOOST_AUTO_TEST_CASE(fused_sequence_adds_to_a_gradient_that_already_holds_a_cont
 }
 
 BOOST_AUTO_TEST_CASE(fused_sequence_passes_gradcheck) {
-  const std::size_t T = 4, B = 2, H = 3;
+  const std::size_t T = 4, B = 2, I = 2, H = 3;
   for (CellKind kind : kinds) {
     for (bool reverse : {false, true}) {
       BOOST_TEST_CONTEXT(name_of(kind) << (reverse ? " reverse" : " forward")) {
-        std::vector<Tensor> values = random_inputs(kind, T, B, H, 5);
-        // relu's kink: keep pre-activations away from 0 by more than the step.
-        if (kind == CellKind::rnn_relu)
-          for (float& v : values[0]) v = v < 0 ? v - 0.5f : v + 0.5f;
+        std::vector<Tensor> values = random_inputs(kind, T, B, I, H, 5);
+        // relu's kink: keep pre-activations away from 0 by more than the step (a bias far
+        // from 0 and small input and recurrent weights).
+        if (kind == CellKind::rnn_relu) {
+          for (float& v : values[4]) v = v < 0 ? v - 1.0f : v + 1.0f;
+          values[2] *= 0.2f;
+          values[3] *= 0.2f;
+        }
         const auto result = recur::gradcheck(
             [&](std::span<const Var> in) { return fused(kind, in, T, reverse); }, values);
         BOOST_TEST(result.ok, result.report);
@@ -154,10 +165,10 @@ BOOST_AUTO_TEST_CASE(fused_sequence_passes_gradcheck) {
 }
 
 BOOST_AUTO_TEST_CASE(fused_sequence_under_no_grad_gives_the_same_values) {
-  const std::size_t T = 6, B = 2, H = 4;
+  const std::size_t T = 6, B = 2, I = 3, H = 4;
   for (CellKind kind : kinds) {
     BOOST_TEST_CONTEXT(name_of(kind)) {
-      const std::vector<Tensor> values = random_inputs(kind, T, B, H, 9);
+      const std::vector<Tensor> values = random_inputs(kind, T, B, I, H, 9);
       recur::Tape tape;
       std::vector<Var> in;
       for (const Tensor& v : values) in.push_back(tape.input(v, true));
@@ -168,13 +179,64 @@ BOOST_AUTO_TEST_CASE(fused_sequence_under_no_grad_gives_the_same_values) {
   }
 }
 
-BOOST_AUTO_TEST_CASE(fused_sequence_rejects_gates_of_the_wrong_width) {
+// [T, B, I] input (straight from the layer's input) gives what its [T*B, I] rows give, and
+// the optional biases may be left out.
+BOOST_AUTO_TEST_CASE(fused_sequence_takes_a_3d_input_and_no_biases) {
+  const std::size_t T = 5, B = 3, I = 4, H = 6;
+  for (CellKind kind : kinds) {
+    BOOST_TEST_CONTEXT(name_of(kind)) {
+      std::vector<Tensor> values = random_inputs(kind, T, B, I, H, 21);
+      std::vector<Tensor> results, grads;
+      for (bool three_d : {false, true}) {
+        recur::Tape tape;
+        std::vector<Var> in;
+        for (const Tensor& v : values) in.push_back(tape.input(v, true));
+        const bool is_lstm = kind == CellKind::lstm;
+        const Var x = three_d ? recur::reshape(in[0], {T, B, I}) : in[0];
+        // The composite reference with the biases at zero (the GRU's bias_hh too).
+        const std::vector<Var> unbiased{in[0], in[1], in[2], in[3], recur::mul_scalar(in[4], 0.0f),
+                                        in.size() < 6 ? Var()
+                                        : is_lstm     ? in[5]
+                                                      : recur::mul_scalar(in[5], 0.0f)};
+        const Var out = three_d
+            ? recur::nn::detail::fused_sequence(
+                  kind, {x, in[3], Var(), in[1], is_lstm ? in[5] : Var(), in[2], Var()}, T, false)
+            : composite(kind, unbiased, T, false);
+        tape.backward(recur::sum(recur::mul(out, out)));
+        results.push_back(out.value());
+        for (std::size_t i : {0, 1, 2, 3}) grads.push_back(in[i].grad());
+      }
+      RECUR_CHECK_CLOSE(results[1], results[0], 1e-5, 1e-6);
+      for (std::size_t i = 0; i < 4; ++i)
+        BOOST_TEST_CONTEXT("gradient of input " << i) {
+          RECUR_CHECK_CLOSE(grads[4 + i], grads[i], 1e-4, 1e-5);
+        }
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(fused_sequence_rejects_inputs_that_do_not_fit) {
   recur::Tape tape;
-  const Var gates = tape.input(recur::zeros({6, 7}));  // LSTM with H = 2 needs G = 8
+  const Var x = tape.input(recur::zeros({6, 3}));
   const Var h0 = tape.input(recur::zeros({2, 2}));
-  const Var w = tape.input(recur::zeros({8, 2}));
-  BOOST_CHECK_THROW(recur::nn::detail::fused_sequence(CellKind::lstm, {gates, h0, h0, w, Var()}, 3, false),
+  const Var w_hh = tape.input(recur::zeros({8, 2}));  // LSTM with H = 2: G = 8
+  const Var w_ih = tape.input(recur::zeros({8, 3}));
+  using recur::nn::detail::fused_sequence;
+  // Fits: 3 steps of batch 2.
+  BOOST_CHECK_NO_THROW(fused_sequence(CellKind::lstm, {x, w_ih, Var(), h0, h0, w_hh, Var()}, 3, false));
+  const Var narrow_w_ih = tape.input(recur::zeros({7, 3}));
+  const Var wrong_input = tape.input(recur::zeros({6, 4}));
+  const Var wrong_bias = tape.input(recur::zeros({7}));
+  BOOST_CHECK_THROW(fused_sequence(CellKind::lstm, {x, narrow_w_ih, Var(), h0, h0, w_hh, Var()}, 3, false),
                     recur::ShapeError);
+  BOOST_CHECK_THROW(fused_sequence(CellKind::lstm, {wrong_input, w_ih, Var(), h0, h0, w_hh, Var()}, 3, false),
+                    recur::ShapeError);
+  BOOST_CHECK_THROW(fused_sequence(CellKind::lstm, {x, w_ih, wrong_bias, h0, h0, w_hh, Var()}, 3, false),
+                    recur::ShapeError);
+  BOOST_CHECK_THROW(fused_sequence(CellKind::lstm, {x, w_ih, Var(), h0, h0, w_hh, Var()}, 4, false),
+                    recur::ShapeError);
+  BOOST_CHECK_THROW(fused_sequence(CellKind::lstm, {x, w_ih, Var(), h0, Var(), w_hh, Var()}, 3, false),
+                    recur::ShapeError);  // the LSTM needs c0
 }
 
 BOOST_AUTO_TEST_SUITE_END()
