@@ -7,11 +7,12 @@
 //                                             (GRU: two, since r multiplies hp W_hn^T + b_hn)
 //   then the cell's pointwise equations on pre_t, in place (layers/cell_kernels.hpp).
 // Backward, per processed step in reverse order: the pointwise derivatives give dG_t (the
-// gradient of pre_t), then dh_prev = dG_t W_hh. After the loop every weight gradient is one GEMM
-// over all rows: dW_hh = sum_t dG_t^T hp_t (the outputs are contiguous, so hp_t of every step but
-// the first processed one is a row block of the output itself), dW_ih = dGx^T X, dX = dGx W_ih,
-// and the biases are column sums (dGx: the gradient of the input part, which for the GRU's
-// candidate gate differs from dG).
+// gradient of pre_t), then dh_prev = dG_t W_hh. The weight gradients dW_hh = sum_t dG_t^T hp_t,
+// dW_ih = dGx^T X, dX = dGx W_ih and the bias column sums (dGx: the gradient of the input part,
+// which for the GRU's candidate gate differs from dG) are added up either step by step, when
+// the weights are small enough that dW stays in cache, or after the loop as one GEMM each over
+// all rows (the outputs are contiguous, so hp_t of every step but the first processed one is a
+// row block of the output itself).
 
 #include "layers/fused_sequence.hpp"
 
@@ -25,9 +26,15 @@
 #include "core/gemm.hpp"
 #include "layers/cell_kernels.hpp"
 #include "layers/packed_gemm.hpp"
+#include "layers/transposed_product.hpp"
 
 namespace recur::nn::detail {
 namespace {
+
+// Weight gradients at most this large (floats of dW_ih plus dW_hh) are added up step by step
+// (layers/transposed_product.hpp), the rest by one GEMM each after the loop: 64K floats, 256 KiB,
+// half of this machine's L2 per core. The memory-horizon LSTM (I 16, H 64) has 20K.
+constexpr std::size_t kStepwiseWeightFloats = 64 * 1024;
 
 // Sizes of one run, captured by the backward rule (trivially copyable, 40 bytes).
 struct Dims {
@@ -40,6 +47,10 @@ struct Dims {
   std::size_t G() const { return gate_count(kind) * H; }
   // The time index of the n-th processed step.
   std::size_t time(std::size_t n) const { return reverse ? T - 1 - n : n; }
+  // Whether the backward adds the weight gradients up per step, keeping one step's dG only.
+  bool stepwise() const { return G() * (I + H) <= kStepwiseWeightFloats; }
+  // Rows of dG the backward keeps: every step's, or the current step's.
+  std::size_t kept_rows() const { return stepwise() ? B : T * B; }
   // The node's inputs: input, h0, weight_hh, weight_ih, then those present of bias_x, c0,
   // bias_hh in this order.
   std::size_t bias_x_index() const { return 4; }
@@ -53,7 +64,7 @@ struct Layout {
   std::size_t gates = 0, cells = 0, step_x = 0, d_gates = 0, d_gates_x = 0, d_h = 0, d_c = 0,
               total = 0;
   Layout(const Dims& d, bool keep_all) {
-    const std::size_t steps = keep_all ? d.T : 1, rows = d.T * d.B;
+    const std::size_t steps = keep_all ? d.T : 1;
     const bool gru = d.kind == CellKind::gru;
     // LSTM: i, f, g, o activations; GRU: r, z, n and hn (= hp W_hn^T + b_hn); RNN: none.
     const std::size_t gate_width = d.kind == CellKind::lstm || gru ? 4 * d.H : 0;
@@ -61,18 +72,17 @@ struct Layout {
     step_x = cells + (d.kind == CellKind::lstm ? (keep_all ? d.T : 2) * d.B * d.H : 0);
     // GRU forward: one step's x_t W_ih^T + b_ih here, and hp W_hh^T + b_hh in d_gates below.
     d_gates = step_x + (gru ? d.B * d.G() : 0);
-    // The GRU's dG (for W_hh, b_hh and hp) for every step, apart from dGx; RNN and LSTM have
-    // dG = dGx.
-    d_gates_x = d_gates + (gru ? (keep_all ? rows : d.B) * d.G() : 0);
-    d_h = d_gates_x + (keep_all ? rows * d.G() : 0);
+    // The GRU's dG (for W_hh, b_hh and hp), apart from dGx; RNN and LSTM have dG = dGx.
+    d_gates_x = d_gates + (gru ? (keep_all ? d.kept_rows() : d.B) * d.G() : 0);
+    d_h = d_gates_x + (keep_all ? d.kept_rows() * d.G() : 0);
     d_c = d_h + d.B * d.H;
     total = d_c + d.B * d.H;
   }
 };
 
 // The weights packed for the per-step products: [W_ih^T; W_hh^T] with the bias for the forward
-// (the GRU's W_hh^T with b_hh in the second), W_hh for the backward (dG W_hh). Packed once per
-// sequence; the memory stays with the thread.
+// (the GRU's W_hh^T with b_hh in the second), W_hh for the backward (dG W_hh) and, stepwise,
+// W_ih (dGx W_ih). Packed once per sequence; the memory stays with the thread.
 PackedRight& packed_forward() {
   static thread_local PackedRight packed;
   return packed;
@@ -82,6 +92,10 @@ PackedRight& packed_forward_hidden() {
   return packed;
 }
 PackedRight& packed_backward() {
+  static thread_local PackedRight packed;
+  return packed;
+}
+PackedRight& packed_backward_input() {  // W_ih for dx_t = dGx_t W_ih (stepwise backward)
   static thread_local PackedRight packed;
   return packed;
 }
@@ -127,6 +141,7 @@ Var fused_sequence(CellKind kind, const FusedSequenceInputs& in, std::size_t seq
   const bool is_lstm = kind == CellKind::lstm, is_gru = kind == CellKind::gru;
   const Dims d{seq_len, in.h0.dim(0), in.weight_ih.dim(1), in.weight_hh.dim(1), kind, reverse,
                in.bias_x.defined(), in.bias_hh.defined()};
+  static_assert(sizeof(Dims) <= 40);
   std::array<Var, 7> inputs{in.input, in.h0, in.weight_hh, in.weight_ih};
   std::size_t count = 4;
   if (d.has_bias_x) inputs[count++] = in.bias_x;
@@ -181,24 +196,38 @@ Var fused_sequence(CellKind kind, const FusedSequenceInputs& in, std::size_t seq
     const Layout layout(d, true);
     const std::size_t T = d.T, B = d.B, I = d.I, H = d.H, G = d.G(), rows = T * B;
     const bool is_lstm = d.kind == CellKind::lstm, is_gru = d.kind == CellKind::gru;
+    const bool stepwise = d.stepwise();
     const Tensor& dout = ctx.grad_output();
     const Tensor& out = ctx.output();
+    const float* x = ctx.input(0).data();
     // The saved buffer is the node's own; backward writes its scratch parts (dG, dGx, dh, dc).
     float* base = const_cast<float*>(ctx.saved().data());
-    float* dGx = base + layout.d_gates_x;                   // [T*B, G]
-    float* dG = is_gru ? base + layout.d_gates : dGx;       // [T*B, G]
+    float* dGx = base + layout.d_gates_x;                   // [kept rows, G]
+    float* dG = is_gru ? base + layout.d_gates : dGx;       // [kept rows, G]
     float* dh = base + layout.d_h;      // [B, H], dL/dh of the step being processed
     float* dc = base + layout.d_c;      // [B, H], LSTM: dL/dc flowing to the earlier step
     std::fill(dh, dh + B * H, 0.0f);
     if (is_lstm) std::memcpy(dc, rows_of(dout, T * B, H), B * H * sizeof(float));
     PackedRight& wp = packed_backward();
     wp.pack(ctx.input(2).data(), false, G, H);
+    // Stepwise, every gradient of a step is taken while its dG is in cache; null: not needed.
+    float* dw_hh = ctx.needs_grad(2) ? ctx.grad_input(2).data() : nullptr;
+    float* dw_ih = ctx.needs_grad(3) ? ctx.grad_input(3).data() : nullptr;
+    float* dx = ctx.needs_grad(0) ? ctx.grad_input(0).data() : nullptr;
+    float* db_x = d.has_bias_x && ctx.needs_grad(d.bias_x_index())
+                      ? ctx.grad_input(d.bias_x_index()).data() : nullptr;
+    float* db_hh = d.has_bias_hh && ctx.needs_grad(d.bias_hh_index())
+                       ? ctx.grad_input(d.bias_hh_index()).data() : nullptr;
+    PackedRight& wx = packed_backward_input();
+    if (stepwise && dx) wx.pack(ctx.input(3).data(), false, G, I);
     for (std::size_t n = T; n-- > 0;) {
       const std::size_t t = d.time(n);
       const float* hp = n == 0 ? ctx.input(1).data() : rows_of(out, d.time(n - 1) * B, H);
       const float* incoming = rows_of(dout, t * B, H);
       for (std::size_t k = 0; k < B * H; ++k) dh[k] += incoming[k];
-      float* g = dG + t * B * G;
+      const std::size_t kept = stepwise ? 0 : t * B * G;  // this step's rows of dG and dGx
+      float* g = dG + kept;
+      float* gx = dGx + kept;
       if (is_lstm) {
         const float* a = base + layout.gates + t * B * 4 * H;
         const float* c = base + layout.cells + t * B * H;
@@ -207,12 +236,18 @@ Var fused_sequence(CellKind kind, const FusedSequenceInputs& in, std::size_t seq
         lstm_backward_step(a, cp, c, dh, dc, g, B, H);
         wp.multiply(g, B, dh, false);
       } else if (is_gru) {
-        gru_backward_step(base + layout.gates + t * B * 4 * H, hp, dh, g, dGx + t * B * G, B, H);
+        gru_backward_step(base + layout.gates + t * B * 4 * H, hp, dh, g, gx, B, H);
         wp.multiply(g, B, dh, true);
       } else {
         rnn_backward_step(d.kind == CellKind::rnn_relu, rows_of(out, t * B, H), dh, g, B * H);
         wp.multiply(g, B, dh, false);
       }
+      if (!stepwise) continue;
+      if (dw_hh) add_transposed_product(g, G, hp, H, B, G, H, dw_hh, H);
+      if (dw_ih) add_transposed_product(gx, G, x + t * B * I, I, B, G, I, dw_ih, I);
+      if (dx) wx.multiply(gx, B, dx + t * B * I, true);
+      if (db_x) add_column_sums(gx, B, G, db_x);
+      if (db_hh) add_column_sums(g, B, G, db_hh);
     }
     if (ctx.needs_grad(1)) {
       float* dh0 = ctx.grad_input(1).data();
@@ -222,29 +257,23 @@ Var fused_sequence(CellKind kind, const FusedSequenceInputs& in, std::size_t seq
       float* dc0 = ctx.grad_input(d.c0_index()).data();
       for (std::size_t k = 0; k < B * H; ++k) dc0[k] += dc[k];
     }
-    if (ctx.needs_grad(2)) {
+    if (stepwise) return;
+    if (dw_hh) {
       // dW_hh += sum_t dG_t^T hp_t: the first processed step reads h0, the others read the
       // output rows one step earlier, which line up with dG's rows shifted by one step.
-      float* dw = ctx.grad_input(2).data();
       const std::size_t first = d.time(0);
-      gemm_raw(dG + first * B * G, true, ctx.input(1).data(), false, dw, G, H, B, 1.0f, 1.0f);
+      gemm_raw(dG + first * B * G, true, ctx.input(1).data(), false, dw_hh, G, H, B, 1.0f, 1.0f);
       if (T > 1) {
         const float* g_rows = d.reverse ? dG : dG + B * G;        // steps processed after the first
         const float* h_rows = d.reverse ? out.data() + B * H : out.data();  // their hp
-        gemm_raw(g_rows, true, h_rows, false, dw, G, H, (T - 1) * B, 1.0f, 1.0f);
+        gemm_raw(g_rows, true, h_rows, false, dw_hh, G, H, (T - 1) * B, 1.0f, 1.0f);
       }
     }
-    if (d.has_bias_hh && ctx.needs_grad(d.bias_hh_index()))
-      add_column_sums(dG, rows, G, ctx.grad_input(d.bias_hh_index()).data());
+    if (db_hh) add_column_sums(dG, rows, G, db_hh);
     // The input projection's gradients, as linear() would give them.
-    const float* x = ctx.input(0).data();
-    if (ctx.needs_grad(0))
-      gemm_raw(dGx, false, ctx.input(3).data(), false, ctx.grad_input(0).data(), rows, I, G, 1.0f,
-               1.0f);
-    if (ctx.needs_grad(3))
-      gemm_raw(dGx, true, x, false, ctx.grad_input(3).data(), G, I, rows, 1.0f, 1.0f);
-    if (d.has_bias_x && ctx.needs_grad(d.bias_x_index()))
-      add_column_sums(dGx, rows, G, ctx.grad_input(d.bias_x_index()).data());
+    if (dx) gemm_raw(dGx, false, ctx.input(3).data(), false, dx, rows, I, G, 1.0f, 1.0f);
+    if (dw_ih) gemm_raw(dGx, true, x, false, dw_ih, G, I, rows, 1.0f, 1.0f);
+    if (db_x) add_column_sums(dGx, rows, G, db_x);
   });
 }
 

@@ -1,0 +1,110 @@
+// C += A^T B in tiles of up to 6 rows x 16 columns of C held in 12 AVX registers: per k, two
+// loads of B's row, six broadcasts of A's row (the tile's rows of C are consecutive columns of
+// A, so their values sit side by side), twelve FMAs. C is read and written once per call; a
+// last tile narrower than 16 columns uses masked loads and stores.
+#include "layers/transposed_product.hpp"
+
+#include <algorithm>
+
+#if defined(__AVX2__) && defined(__FMA__)
+#include <immintrin.h>
+#define RECUR_TRANSPOSED_AVX2 1
+#endif
+
+namespace recur::nn::detail {
+namespace {
+
+constexpr std::size_t kWidth = 16;  // columns of C per tile
+constexpr std::size_t kRows = 6;    // rows of C per tile
+
+struct Tile {
+  const float* a;  // A's column of the tile's first row of C
+  std::size_t lda;
+  const float* b;  // B's column of the tile's first column
+  std::size_t ldb, k;
+  float* c;
+  std::size_t ldc, width;  // width <= 16 valid columns
+};
+
+#ifdef RECUR_TRANSPOSED_AVX2
+
+// Lanes below `count` (clamped to 0..8) on, for masked loads and stores.
+__m256i lanes_below(std::ptrdiff_t count) {
+  const __m256i index = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(std::clamp<std::ptrdiff_t>(count, 0, 8))), index);
+}
+
+template <std::size_t Rows, bool Partial>
+void tile(const Tile& t) {
+  const __m256i mask_lo = Partial ? lanes_below(static_cast<std::ptrdiff_t>(t.width)) : __m256i{};
+  const __m256i mask_hi = Partial ? lanes_below(static_cast<std::ptrdiff_t>(t.width) - 8) : __m256i{};
+  const auto load = [&](const float* p, bool high) {
+    if constexpr (Partial) return _mm256_maskload_ps(p, high ? mask_hi : mask_lo);
+    else return _mm256_loadu_ps(p);
+  };
+  __m256 lo[Rows], hi[Rows];
+#pragma GCC unroll 6
+  for (std::size_t i = 0; i < Rows; ++i) {
+    lo[i] = load(t.c + i * t.ldc, false);
+    hi[i] = load(t.c + i * t.ldc + 8, true);
+  }
+#pragma GCC unroll 2
+  for (std::size_t p = 0; p < t.k; ++p) {
+    const __m256 b0 = load(t.b + p * t.ldb, false);
+    const __m256 b1 = load(t.b + p * t.ldb + 8, true);
+#pragma GCC unroll 6  // the accumulators must stay in registers
+    for (std::size_t i = 0; i < Rows; ++i) {
+      const __m256 x = _mm256_broadcast_ss(t.a + p * t.lda + i);
+      lo[i] = _mm256_fmadd_ps(x, b0, lo[i]);
+      hi[i] = _mm256_fmadd_ps(x, b1, hi[i]);
+    }
+  }
+#pragma GCC unroll 6
+  for (std::size_t i = 0; i < Rows; ++i) {
+    if constexpr (Partial) {
+      _mm256_maskstore_ps(t.c + i * t.ldc, mask_lo, lo[i]);
+      _mm256_maskstore_ps(t.c + i * t.ldc + 8, mask_hi, hi[i]);
+    } else {
+      _mm256_storeu_ps(t.c + i * t.ldc, lo[i]);
+      _mm256_storeu_ps(t.c + i * t.ldc + 8, hi[i]);
+    }
+  }
+}
+
+#else
+
+// Portable fallback (builds without AVX2/FMA).
+template <std::size_t Rows, bool Partial>
+void tile(const Tile& t) {
+  for (std::size_t p = 0; p < t.k; ++p)
+    for (std::size_t i = 0; i < Rows; ++i)
+      for (std::size_t j = 0; j < t.width; ++j)
+        t.c[i * t.ldc + j] += t.a[p * t.lda + i] * t.b[p * t.ldb + j];
+}
+
+#endif
+
+using TileFn = void (*)(const Tile&);
+constexpr TileFn kFull[kRows + 1] = {nullptr, &tile<1, false>, &tile<2, false>, &tile<3, false>,
+                                     &tile<4, false>, &tile<5, false>, &tile<6, false>};
+constexpr TileFn kPartial[kRows + 1] = {nullptr, &tile<1, true>, &tile<2, true>, &tile<3, true>,
+                                        &tile<4, true>, &tile<5, true>, &tile<6, true>};
+
+}  // namespace
+
+void add_transposed_product(const float* a, std::size_t lda, const float* b, std::size_t ldb,
+                            std::size_t k, std::size_t m, std::size_t n, float* c,
+                            std::size_t ldc) {
+  // Tiles of 6 rows, or of 4 when that divides m and 6 does not (as in packed_gemm.cpp).
+  const std::size_t rows = (m % kRows != 0 && m % 4 == 0) ? 4 : kRows;
+  for (std::size_t j = 0; j < n; j += kWidth) {
+    const std::size_t width = std::min(kWidth, n - j);
+    const TileFn* table = width == kWidth ? kFull : kPartial;
+    for (std::size_t i = 0; i < m; i += rows) {
+      const std::size_t count = std::min(rows, m - i);
+      table[count](Tile{a + i, lda, b + j, ldb, k, c + i * ldc + j, ldc, width});
+    }
+  }
+}
+
+}  // namespace recur::nn::detail
