@@ -49,6 +49,11 @@ struct Dims {
   std::size_t time(std::size_t n) const { return reverse ? T - 1 - n : n; }
   // Whether the backward adds the weight gradients up per step, keeping one step's dG only.
   bool stepwise() const { return G() * (I + H) <= kStepwiseWeightFloats; }
+  // Batches smaller than the packed kernel's 4-row block read the weights once per row of a
+  // step, so the input half of them is read for all T*B rows at once before the loop instead:
+  // per step the recurrent product then reads only W_hh (at B 1 the step is bound by reading
+  // the packed weights from L3).
+  bool project_all() const { return B < 4; }
   // Rows of dG the backward keeps: every step's, or the current step's.
   std::size_t kept_rows() const { return stepwise() ? B : T * B; }
   // The node's inputs: input, h0, weight_hh, weight_ih, then those present of bias_x, c0,
@@ -61,8 +66,8 @@ struct Dims {
 // Where the saved buffer's parts start (floats). keep_all: every step kept for backward;
 // otherwise (inference) one step's gates and two c's are reused.
 struct Layout {
-  std::size_t gates = 0, cells = 0, step_x = 0, d_gates = 0, d_gates_x = 0, d_h = 0, d_c = 0,
-              total = 0;
+  std::size_t gates = 0, cells = 0, step_x = 0, projected = 0, d_gates = 0, d_gates_x = 0,
+              d_h = 0, d_c = 0, total = 0;
   Layout(const Dims& d, bool keep_all) {
     const std::size_t steps = keep_all ? d.T : 1;
     const bool gru = d.kind == CellKind::gru;
@@ -71,7 +76,9 @@ struct Layout {
     cells = gates + steps * d.B * gate_width;
     step_x = cells + (d.kind == CellKind::lstm ? (keep_all ? d.T : 2) * d.B * d.H : 0);
     // GRU forward: one step's x_t W_ih^T + b_ih here, and hp W_hh^T + b_hh in d_gates below.
-    d_gates = step_x + (gru ? d.B * d.G() : 0);
+    projected = step_x + (gru ? d.B * d.G() : 0);
+    // Small batches: every step's input projection, made before the loop (Dims::project_all).
+    d_gates = projected + (d.project_all() ? d.T * d.B * d.G() : 0);
     // The GRU's dG (for W_hh, b_hh and hp), apart from dGx; RNN and LSTM have dG = dGx.
     d_gates_x = d_gates + (gru ? (keep_all ? d.kept_rows() : d.B) * d.G() : 0);
     d_h = d_gates_x + (keep_all ? d.kept_rows() * d.G() : 0);
@@ -166,26 +173,36 @@ Var fused_sequence(CellKind kind, const FusedSequenceInputs& in, std::size_t seq
     w.pack_stacked(in.weight_ih.value().data(), I, in.weight_hh.value().data(), H, true, G, bias_x);
   }
 
+  // project_all: P = X W_ih^T before the loop (GRU: + b_ih), then per step pre_t = b + P_t +
+  // hp W_hh^T; otherwise x_t and hp go through the stacked product together.
+  float* projected = d.project_all() ? base + layout.projected : nullptr;
+  if (projected && is_gru) w.multiply_pair(x.data(), nullptr, T * B, projected);
+  else if (projected) w.multiply_first(x.data(), T * B, projected);
+  const auto pre_activation = [&](const float* x_t, const float* hp, std::size_t t, float* dest) {
+    if (projected) w.multiply_pair(nullptr, hp, B, dest, projected + t * B * G);
+    else w.multiply_pair(x_t, hp, B, dest);
+  };
+
   for (std::size_t n = 0; n < T; ++n) {
     const std::size_t t = d.time(n);
     const float* hp = n == 0 ? in.h0.value().data() : rows_of(out, d.time(n - 1) * B, H);
     float* h = rows_of(out, t * B, H);
     const float* x_t = rows_of(x, t * B, I);
     if (kind == CellKind::rnn_tanh || kind == CellKind::rnn_relu) {
-      w.multiply_pair(x_t, hp, B, h);
+      pre_activation(x_t, hp, t, h);
       rnn_forward_step(kind == CellKind::rnn_relu, h, B * H);
     } else if (is_lstm) {
       float* a = base + layout.gates + (keep_all ? t : 0) * B * 4 * H;
       const std::size_t slot = keep_all ? t : n % 2, prev_slot = keep_all ? d.time(n - 1) : (n + 1) % 2;
       float* c = base + layout.cells + slot * B * H;
       const float* cp = n == 0 ? in.c0.value().data() : base + layout.cells + prev_slot * B * H;
-      w.multiply_pair(x_t, hp, B, a);
+      pre_activation(x_t, hp, t, a);
       lstm_forward_step(a, cp, c, h, B, H);
       if (n + 1 == T) std::memcpy(rows_of(out, T * B, H), c, B * H * sizeof(float));
     } else {
-      float* gx = base + layout.step_x;   // x_t W_ih^T + b_ih
+      float* gx = projected ? projected + t * B * G : base + layout.step_x;  // x_t W_ih^T + b_ih
       float* gh = base + layout.d_gates;  // hp W_hh^T + b_hh (free until backward)
-      w.multiply_pair(x_t, nullptr, B, gx);
+      if (!projected) w.multiply_pair(x_t, nullptr, B, gx);
       w_hidden.multiply_pair(hp, nullptr, B, gh);
       float* s = base + layout.gates + (keep_all ? t : 0) * B * 4 * H;
       gru_forward_step(gx, gh, hp, s, h, B, H);

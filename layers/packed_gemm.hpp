@@ -35,9 +35,15 @@ class PackedRight {
   /// D as C is stored spares a separate pass that copies D into C first.
   void multiply_add(const float* a, std::size_t m, const float* d, float* c) const;
 
-  /// C = bias + A1 op(B1) + A2 op(B2) after pack_stacked(): A1 row-major [m, k1], A2 row-major
-  /// [m, k2] (either may be nullptr to leave its part out), C row-major [m, n].
-  void multiply_pair(const float* a1, const float* a2, std::size_t m, float* c) const;
+  /// C = bias + A1 op(B1) + A2 op(B2) (+ D) after pack_stacked(): A1 row-major [m, k1], A2
+  /// row-major [m, k2] (either may be nullptr to leave its part out), C and D row-major [m, n]
+  /// (D may be C itself, or nullptr for none).
+  void multiply_pair(const float* a1, const float* a2, std::size_t m, float* c,
+                     const float* d = nullptr) const;
+
+  /// C = A1 op(B1) after pack_stacked(), without the bias: the input projection of every step at
+  /// once, which multiply_pair(nullptr, h, ..., D) then completes step by step.
+  void multiply_first(const float* a1, std::size_t m, float* c) const;
 
   /// Inner size k of the packed operand.
   std::size_t k() const { return k_; }
