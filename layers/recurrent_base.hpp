@@ -1,7 +1,8 @@
 /// @file
 /// The engine behind nn::RNN, nn::LSTM and nn::GRU: parameters named as torch.nn names them,
-/// the input projection of a whole sequence in one GEMM, the time loop over the shared cell
-/// equations, layers, directions, packed-sequence lengths and the dropouts.
+/// each layer direction as one fused node (layers/fused_sequence.hpp) or, when a step needs a
+/// mask, recurrent dropout or a projection, the time loop over the shared cell equations;
+/// layers, directions, packed-sequence lengths and the dropouts.
 #pragma once
 
 #include <cstddef>
