@@ -130,8 +130,8 @@ void check_inputs(CellKind kind, const FusedSequenceInputs& in, std::size_t T) {
                   in.weight_ih.dim(0) == G && in.weight_ih.dim(1) == I &&
                   in.weight_hh.dim(0) == G && in.h0.dim(1) == H &&
                   (!in.bias_x.defined() || is_vector(in.bias_x)) &&
-                  (kind != CellKind::lstm ||
-                   (in.c0.defined() && in.c0.rank() == 2 && in.c0.dim(0) == B && in.c0.dim(1) == H)) &&
+                  (kind != CellKind::lstm || (in.c0.defined() && in.c0.rank() == 2 &&
+                                              in.c0.dim(0) == B && in.c0.dim(1) == H)) &&
                   (!in.bias_hh.defined() || (kind == CellKind::gru && is_vector(in.bias_hh)));
   if (!ok)
     throw ShapeError("fused_sequence: input " + shape_str(x.shape()) + ", weight_ih " +
@@ -193,7 +193,8 @@ Var fused_sequence(CellKind kind, const FusedSequenceInputs& in, std::size_t seq
       rnn_forward_step(kind == CellKind::rnn_relu, h, B * H);
     } else if (is_lstm) {
       float* a = base + layout.gates + (keep_all ? t : 0) * B * 4 * H;
-      const std::size_t slot = keep_all ? t : n % 2, prev_slot = keep_all ? d.time(n - 1) : (n + 1) % 2;
+      const std::size_t slot = keep_all ? t : n % 2;
+      const std::size_t prev_slot = keep_all ? d.time(n - 1) : (n + 1) % 2;
       float* c = base + layout.cells + slot * B * H;
       const float* cp = n == 0 ? in.c0.value().data() : base + layout.cells + prev_slot * B * H;
       pre_activation(x_t, hp, t, a);

@@ -104,8 +104,9 @@ inline void accumulate_row(const float* a, std::size_t k, const float* panel, st
     const __m256 x = _mm256_broadcast_ss(a + p);
 #pragma GCC unroll 4
     for (std::size_t q = 0; q < Panels; ++q) {
-      acc[q][0] = _mm256_fmadd_ps(x, _mm256_load_ps(panel + q * stride + p * kPanel), acc[q][0]);
-      acc[q][1] = _mm256_fmadd_ps(x, _mm256_load_ps(panel + q * stride + p * kPanel + 8), acc[q][1]);
+      const float* row = panel + q * stride + p * kPanel;
+      acc[q][0] = _mm256_fmadd_ps(x, _mm256_load_ps(row), acc[q][0]);
+      acc[q][1] = _mm256_fmadd_ps(x, _mm256_load_ps(row + 8), acc[q][1]);
     }
   }
 }

@@ -31,13 +31,15 @@ struct Tile {
 // Lanes below `count` (clamped to 0..8) on, for masked loads and stores.
 __m256i lanes_below(std::ptrdiff_t count) {
   const __m256i index = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-  return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(std::clamp<std::ptrdiff_t>(count, 0, 8))), index);
+  const auto clamped = static_cast<int>(std::clamp<std::ptrdiff_t>(count, 0, 8));
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32(clamped), index);
 }
 
 template <std::size_t Rows, bool Partial>
 void tile(const Tile& t) {
-  const __m256i mask_lo = Partial ? lanes_below(static_cast<std::ptrdiff_t>(t.width)) : __m256i{};
-  const __m256i mask_hi = Partial ? lanes_below(static_cast<std::ptrdiff_t>(t.width) - 8) : __m256i{};
+  const auto width = static_cast<std::ptrdiff_t>(t.width);
+  const __m256i mask_lo = Partial ? lanes_below(width) : __m256i{};
+  const __m256i mask_hi = Partial ? lanes_below(width - 8) : __m256i{};
   const auto load = [&](const float* p, bool high) {
     if constexpr (Partial) return _mm256_maskload_ps(p, high ? mask_hi : mask_lo);
     else return _mm256_loadu_ps(p);
