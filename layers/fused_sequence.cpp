@@ -4,7 +4,9 @@
 //
 // Forward, per step t (processed in order 0..T-1, or T-1..0 when reversed), hp the previous h:
 //   pre_t = bias_x + x_t W_ih^T + hp W_hh^T   one packed product over the stacked [W_ih; W_hh]
-//                                             (GRU: two, since r multiplies hp W_hn^T + b_hn)
+//                                             (GRU: two, since r multiplies hp W_hn^T + b_hn;
+//                                             batches of 1-3 rows: x W_ih^T of every step is
+//                                             made before the loop, see Dims::project_all)
 //   then the cell's pointwise equations on pre_t, in place (layers/cell_kernels.hpp).
 // Backward, per processed step in reverse order: the pointwise derivatives give dG_t (the
 // gradient of pre_t), then dh_prev = dG_t W_hh. The weight gradients dW_hh = sum_t dG_t^T hp_t,
