@@ -15,7 +15,7 @@
 /// - optionally `static constexpr recur::cell::Recurrence recurrence` (default dense) and
 ///   `static constexpr std::size_t recurrent_states` (default 1: only h is fed back);
 /// - `static auto step(const auto& in)`, which reads `in.gates`, `in.hidden` (separate
-///   recurrence only), `in.state` and `in.vectors` (each a tuple to unpack with structured
+///   recurrence only), `in.state` and `in.vectors` (each tuple-like, to unpack with structured
 ///   bindings) and returns `std::tuple{...}` of the S new states.
 #pragma once
 
@@ -46,6 +46,30 @@ struct StepInputs {
 };
 
 namespace detail {
+
+/// A tuple-like aggregate of the step's inputs over lanes: built by aggregate initialisation, so
+/// each dual is made in place (std::tuple's converting constructors copied them piecewise
+/// through memory, which g++ then could not keep in registers).
+template <std::size_t I, class T>
+struct Leaf {
+  T value;
+};
+template <class Indices, class... T>
+struct GroupBase;
+template <std::size_t... I, class... T>
+struct GroupBase<std::index_sequence<I...>, T...> : Leaf<I, T>... {};
+template <class... T>
+struct Group : GroupBase<std::index_sequence_for<T...>, T...> {};
+
+template <std::size_t I, class T>
+const T& leaf_value(const Leaf<I, T>& leaf) {
+  return leaf.value;
+}
+/// std::get for a Group (found by argument-dependent lookup, as structured bindings need).
+template <std::size_t I, class... T>
+const auto& get(const Group<T...>& group) {
+  return leaf_value<I>(group);
+}
 
 template <class Cell>
 constexpr std::size_t vector_count() {
@@ -164,34 +188,81 @@ template <class V>
   else v.store_unaligned(p);
 }
 
-/// Where input `bit` of row b, unit j lives.
+/// One row's arrays, the pointers taken out of PointwiseArgs once per row (so that the lane
+/// loop keeps them in registers instead of reloading them after every store).
+template <std::size_t states>
+struct Row {
+  const float* gates;
+  const float* hidden;
+  std::array<const float*, states> state_in;
+  const float* vectors;
+  std::size_t units;
+};
+
 template <class Cell>
-[[gnu::always_inline]] inline const float* input_address(const PointwiseArgs& a, unsigned bit,
-                                                         std::size_t b, std::size_t j) {
+Row<Shape<Cell>::states> row_of(const PointwiseArgs& a, std::size_t b) {
   using S = Shape<Cell>;
   const std::size_t H = a.units, G = S::gates * H;
-  if (bit < S::first_hidden) return a.gates + b * G + bit * H + j;
-  if (bit < S::first_state) return a.hidden + b * G + (bit - S::first_hidden) * H + j;
-  if (bit < S::first_vector) return a.state_in[bit - S::first_state] + b * H + j;
-  return a.vectors + (bit - S::first_vector) * H + j;
+  Row<S::states> row{a.gates + b * G, a.hidden ? a.hidden + b * G : nullptr, {}, a.vectors, H};
+  for (std::size_t k = 0; k < S::states; ++k)
+    row.state_in[k] = a.state_in[k] ? a.state_in[k] + b * H : nullptr;
+  return row;
+}
+
+/// The value of input `bit` at units [j, j + lanes) of a row; zero for an input the step never
+/// reads (whose array may be absent).
+template <class Cell, class V, unsigned bit>
+[[gnu::always_inline]] inline V input_value(const Row<Shape<Cell>::states>& row, std::size_t j) {
+  using S = Shape<Cell>;
+  constexpr std::uint64_t reads = read_mask<Cell>();
+  const std::size_t H = row.units;
+  if constexpr (!has<reads>(bit)) return V(0.0f);
+  else if constexpr (bit < S::first_hidden) return load_lane<V>(row.gates + bit * H + j);
+  else if constexpr (bit < S::first_state)
+    return load_lane<V>(row.hidden + (bit - S::first_hidden) * H + j);
+  else if constexpr (bit < S::first_vector)
+    return load_lane<V>(row.state_in[bit - S::first_state] + j);
+  else return load_lane<V>(row.vectors + (bit - S::first_vector) * H + j);
+}
+
+/// Inputs first .. first + count - 1 as a tuple of duals (seeded: each carries d/d(itself) = 1).
+template <class Cell, class V, bool seeded, unsigned first, std::size_t... k>
+[[gnu::always_inline]] inline auto input_group(const Row<Shape<Cell>::states>& row, std::size_t j,
+                                              std::index_sequence<k...>) {
+  if constexpr (seeded)
+    return Group<Dual<V, (std::uint64_t{1} << (first + k))>...>{
+        {{Dual<V, (std::uint64_t{1} << (first + k))>{
+            input_value<Cell, V, first + static_cast<unsigned>(k)>(row, j), {V(1.0f)}}}...}};
+  else
+    return Group<Dual<V, (0 * k)>...>{
+        {{Dual<V, 0>{input_value<Cell, V, first + static_cast<unsigned>(k)>(row, j), {}}}...}};
+}
+
+/// The step's inputs at units [j, j + lanes) of a row.
+template <class Cell, class V, bool seeded>
+[[gnu::always_inline]] inline auto row_inputs(const Row<Shape<Cell>::states>& row, std::size_t j) {
+  using S = Shape<Cell>;
+  return StepInputs{
+      input_group<Cell, V, seeded, 0>(row, j, std::make_index_sequence<S::gates>{}),
+      input_group<Cell, V, seeded, S::first_hidden>(row, j, std::make_index_sequence<S::hidden>{}),
+      input_group<Cell, V, seeded, S::first_state>(row, j, std::make_index_sequence<S::states>{}),
+      input_group<Cell, V, seeded, S::first_vector>(row, j,
+                                                    std::make_index_sequence<S::vectors>{})};
 }
 
 /// The forward kernel: the new states of rows [0, rows), from plain values.
 template <class Cell>
 [[gnu::flatten]] void forward_rows(const PointwiseArgs& a) {
   using S = Shape<Cell>;
-  constexpr std::uint64_t reads = read_mask<Cell>();
   const std::size_t H = a.units;
   for (std::size_t b = 0; b < a.rows; ++b) {
+    Row<S::states> row = row_of<Cell>(a, b);  // not const: see Dual::value
+    std::array<float*, S::states> out;
+    for (std::size_t k = 0; k < S::states; ++k) out[k] = a.state_out[k] + b * H;
     over_lanes(H, [&]<class V>(std::size_t j) {
-      const auto in = lane_inputs<Cell, V, false>([&](std::size_t bit) {
-        return has<reads>(static_cast<unsigned>(bit))
-                   ? load_lane<V>(input_address<Cell>(a, static_cast<unsigned>(bit), b, j))
-                   : V(0.0f);
-      });
-      const auto out = Cell::step(in);
+      const auto result = Cell::step(row_inputs<Cell, V, false>(row, j));
       [&]<std::size_t... k>(std::index_sequence<k...>) {
-        (store_lane<V>(a.state_out[k] + b * H + j, V(value_of(std::get<k>(out)))), ...);
+        (store_lane<V>(out[k] + j, V(value_of(std::get<k>(result)))), ...);
       }(std::make_index_sequence<S::states>{});
     });
   }
@@ -219,29 +290,33 @@ template <class Cell>
   constexpr std::uint64_t reads = read_mask<Cell>();
   const std::size_t H = a.units, G = S::gates * H;
   for (std::size_t b = 0; b < a.rows; ++b) {
+    Row<S::states> row = row_of<Cell>(a, b);  // not const: see Dual::value
+    std::array<const float*, S::states> grad_out;
+    std::array<float*, S::states> grad_state;
+    for (std::size_t k = 0; k < S::states; ++k) {
+      grad_out[k] = a.grad_out[k] + b * H;
+      grad_state[k] = a.grad_state_in[k] + b * H;
+    }
+    float* grad_gates = a.grad_gates + b * G;
+    float* grad_hidden = a.grad_hidden ? a.grad_hidden + b * G : nullptr;
+    float* grad_vectors = a.grad_vectors;
     over_lanes(H, [&]<class V>(std::size_t j) {
-      const auto in = lane_inputs<Cell, V, true>([&](std::size_t bit) {
-        return has<reads>(static_cast<unsigned>(bit))
-                   ? load_lane<V>(input_address<Cell>(a, static_cast<unsigned>(bit), b, j))
-                   : V(0.0f);
-      });
-      const auto out = Cell::step(in);
+      const auto result = Cell::step(row_inputs<Cell, V, true>(row, j));
       std::array<V, S::states> grads;
-      for (std::size_t k = 0; k < S::states; ++k) grads[k] = load_lane<V>(a.grad_out[k] + b * H + j);
+      for (std::size_t k = 0; k < S::states; ++k) grads[k] = load_lane<V>(grad_out[k] + j);
       [&]<std::size_t... bit>(std::index_sequence<bit...>) {
         (
             [&] {
               constexpr unsigned input = static_cast<unsigned>(bit);
-              const V grad = has<reads>(input) ? input_gradient<Cell, input, V>(out, grads)
-                                               : V(0.0f);
+              const V grad = input_gradient<Cell, input, V>(result, grads);
               if constexpr (input < S::first_hidden)
-                store_lane<V>(a.grad_gates + b * G + input * H + j, grad);
+                store_lane<V>(grad_gates + input * H + j, grad);
               else if constexpr (input < S::first_state)
-                store_lane<V>(a.grad_hidden + b * G + (input - S::first_hidden) * H + j, grad);
+                store_lane<V>(grad_hidden + (input - S::first_hidden) * H + j, grad);
               else if constexpr (input < S::first_vector)
-                store_lane<V>(a.grad_state_in[input - S::first_state] + b * H + j, grad);
+                store_lane<V>(grad_state[input - S::first_state] + j, grad);
               else if constexpr (has<reads>(input)) {
-                float* target = a.grad_vectors + (input - S::first_vector) * H + j;
+                float* target = grad_vectors + (input - S::first_vector) * H + j;
                 store_lane<V>(target, V(load_lane<V>(target) + grad));
               }
             }(),
@@ -336,3 +411,14 @@ const CellSpec& spec() {
 }
 
 }  // namespace recur::cell
+
+// The tuple protocol of the engine's input groups, for structured bindings.
+/// @cond
+template <class... T>
+struct std::tuple_size<recur::cell::detail::Group<T...>>
+    : std::integral_constant<std::size_t, sizeof...(T)> {};
+template <std::size_t I, class... T>
+struct std::tuple_element<I, recur::cell::detail::Group<T...>> {
+  using type = std::tuple_element_t<I, std::tuple<T...>>;
+};
+/// @endcond

@@ -32,8 +32,14 @@ struct Dual {
   static constexpr std::size_t count = std::popcount(Inputs);
   /// The inputs this value depends on (bit k: input k).
   static constexpr std::uint64_t mask = Inputs;
-  V value;                  ///< The value.
-  std::array<V, count> d;   ///< d value / d input, for each input of `Inputs`.
+  /// The value. `mutable` only so that g++ 12 keeps a `const auto x = ...` of a step in
+  /// registers: it will not scalarise a const-qualified local aggregate that is stored to
+  /// ("store to a read-only decl"), unless its type has a mutable member; nothing modifies it.
+  mutable V value;
+  /// d value / d input, for each input of `Inputs`. Takes no room when empty, so that a plain
+  /// value is a single register to the compiler (a one-byte empty array padded to 32 bytes made
+  /// every copy go through memory).
+  [[no_unique_address]] std::array<V, count> d;
 };
 
 namespace detail {

@@ -46,7 +46,7 @@ struct LSTM {
   /// c' = f c + i g, h' = o tanh(c').
   static auto step(const auto& in) {
     const auto& [z_i, z_f, z_g, z_o] = in.gates;
-    const auto& c = std::get<1>(in.state);
+    const auto& [h, c] = in.state;  // h enters through W_hh only
     const auto i = sigmoid(z_i);
     const auto f = sigmoid(z_f);
     const auto g = tanh(z_g);
@@ -69,7 +69,7 @@ struct GRU {
   static auto step(const auto& in) {
     const auto& [x_r, x_z, x_n] = in.gates;
     const auto& [h_r, h_z, h_n] = in.hidden;
-    const auto& h = std::get<0>(in.state);
+    const auto& [h] = in.state;
     const auto r = sigmoid(x_r + h_r);
     const auto z = sigmoid(x_z + h_z);
     const auto n = tanh(x_n + r * h_n);

@@ -21,7 +21,7 @@ struct PeepholeLSTM {
 
   static auto step(const auto& in) {
     const auto& [z_i, z_f, z_g, z_o] = in.gates;  // x W_ih^T + b_ih + h W_hh^T + b_hh
-    const auto& c = std::get<1>(in.state);
+    const auto& [h, c] = in.state;                // h enters through W_hh only
     const auto& [w_ci, w_cf, w_co] = in.vectors;
     const auto i = sigmoid(z_i + w_ci * c);
     const auto f = sigmoid(z_f + w_cf * c);

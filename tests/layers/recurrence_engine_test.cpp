@@ -99,7 +99,10 @@ struct NoGates {
   static constexpr const char* name = "NoGates";
   static constexpr std::size_t gates = 0;
   static constexpr std::array<const char*, 1> states{"h"};
-  static auto step(const auto& in) { return std::tuple{std::get<0>(in.state)}; }
+  static auto step(const auto& in) {
+    const auto& [h] = in.state;
+    return std::tuple{h};
+  }
 };
 struct ResizesAPeephole : PeepholeLSTM {  // an initialise hook that changes a shape
   static constexpr const char* name = "ResizesAPeephole";
