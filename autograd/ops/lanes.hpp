@@ -4,9 +4,9 @@
 
 #include <array>
 #include <cstddef>
-
 #include <xtensor/xadapt.hpp>
 
+#include "core/shape.hpp"
 #include "core/tensor.hpp"
 
 namespace recur::detail {
@@ -19,6 +19,19 @@ struct Lanes {
   std::size_t extent = 1;
   std::size_t inner = 1;
 };
+
+/// The shape of a reduction along `axis`: the axis removed, or kept with extent 1.
+template <class S>
+Shape reduced_shape(const S& shape, std::size_t axis, bool keepdim) {
+  Shape result;
+  for (std::size_t i = 0; i < shape.size(); ++i) {
+    if (i != axis)
+      result.push_back(shape[i]);
+    else if (keepdim)
+      result.push_back(1);
+  }
+  return result;
+}
 
 template <class S>
 Lanes lanes_of(const S& shape, std::size_t axis) {
@@ -84,6 +97,27 @@ inline double squared_distance_of(const float* a, const float* b, std::size_t si
       }
     float partial = combine(acc);
     for (; i < end; ++i) partial += (a[i] - b[i]) * (a[i] - b[i]);
+    total += partial;
+  }
+  return total;
+}
+
+/// Sum of (x - center)^2 over `size` contiguous floats, blocks added in double as in sum_of:
+/// the second pass of a two-pass variance (layer_norm, var).
+inline double squared_deviation_of(const float* data, std::size_t size, float center) {
+  double total = 0.0;
+  constexpr std::size_t block = 4096;
+  for (std::size_t start = 0; start < size; start += block) {
+    const std::size_t end = start + block < size ? start + block : size;
+    float acc[kAccumulators] = {};
+    std::size_t i = start;
+    for (; i + kAccumulators <= end; i += kAccumulators)
+      for (std::size_t j = 0; j < kAccumulators; ++j) {
+        const float d = data[i + j] - center;
+        acc[j] += d * d;
+      }
+    float partial = combine(acc);
+    for (; i < end; ++i) partial += (data[i] - center) * (data[i] - center);
     total += partial;
   }
   return total;
