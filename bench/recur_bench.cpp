@@ -3,7 +3,13 @@
 // bench/torch_reference.py does the same in PyTorch; bench/compare runs both.
 //
 //   ./build/bench/recur_bench --cell lstm --batch 32 --seq 64 --input 64 --hidden 256 \
-//       --layers 1 --threads 1 --steps 50 --warmup 5 [--infer] [--classes 32]
+//       --layers 1 --threads 1 --steps 50 --warmup 5 [--infer] [--classes 32] \
+//       [--lengths ragged] [--recurrent-dropout P] [--proj P]
+//
+// --cell lstm|gru|rnn|peephole (the peephole LSTM of the manual's "Writing a recurrent cell",
+// declared on the engine); --lengths ragged gives sequence b a length spread evenly over
+// [T/2, T] (a padded batch, in no particular order); --recurrent-dropout and --proj set the
+// layer's options of those names.
 //
 // Besides median_ms / min_ms / peak_rss_mb it prints allocs_per_step (heap allocations per
 // timed step, counted by alloc_counter.cpp) and gemm_ms: the time OpenBLAS takes for the GEMMs
@@ -23,6 +29,8 @@
 #include <vector>
 
 #include "alloc_counter.hpp"
+#include "docs/snippets/peephole_lstm.hpp"
+#include "layers/recurrent.hpp"
 #include "recur/recur.hpp"
 
 namespace {
@@ -42,14 +50,18 @@ struct Options {
   std::size_t batch = 32, seq = 64, input = 64, hidden = 256, layers = 1, classes = 32;
   int threads = 1, steps = 20, warmup = 3;
   bool infer = false;
+  bool ragged = false;            // --lengths ragged
+  float recurrent_dropout = 0.0f;
+  std::size_t proj = 0;
   bool time_gemm = true;  // --no-gemm skips timing the bare GEMMs (for profiling the step alone)
 };
 
 [[noreturn]] void usage(const char* problem) {
   std::fprintf(stderr,
-               "recur_bench: %s\nusage: recur_bench --cell lstm|gru|rnn --batch B --seq T "
-               "--input I --hidden H --layers L --threads N --steps S --warmup W [--infer] "
-               "[--classes C] [--no-gemm]\n",
+               "recur_bench: %s\nusage: recur_bench --cell lstm|gru|rnn|peephole --batch B "
+               "--seq T --input I --hidden H --layers L --threads N --steps S --warmup W "
+               "[--infer] [--classes C] [--no-gemm] [--lengths ragged|full] "
+               "[--recurrent-dropout P] [--proj P]\n",
                problem);
   std::exit(2);
 }
@@ -75,6 +87,16 @@ Options parse(int argc, char** argv) {
       return static_cast<std::size_t>(v);
     };
     if (flag == "--cell") o.cell = value;
+    else if (flag == "--lengths") {
+      if (std::string(value) != "ragged" && std::string(value) != "full")
+        usage("--lengths must be ragged or full");
+      o.ragged = std::string(value) == "ragged";
+    } else if (flag == "--recurrent-dropout") {
+      char* end = nullptr;
+      o.recurrent_dropout = std::strtof(value, &end);
+      if (*end != '\0' || !(o.recurrent_dropout >= 0.0f && o.recurrent_dropout < 1.0f))
+        usage("--recurrent-dropout needs a probability in [0, 1)");
+    } else if (flag == "--proj") o.proj = number();
     else if (flag == "--batch") o.batch = number();
     else if (flag == "--seq") o.seq = number();
     else if (flag == "--input") o.input = number();
@@ -86,34 +108,64 @@ Options parse(int argc, char** argv) {
     else if (flag == "--warmup") o.warmup = static_cast<int>(number());
     else usage(("unknown option " + flag).c_str());
   }
-  if (o.cell != "lstm" && o.cell != "gru" && o.cell != "rnn") usage("--cell must be lstm, gru or rnn");
+  if (o.cell != "lstm" && o.cell != "gru" && o.cell != "rnn" && o.cell != "peephole")
+    usage("--cell must be lstm, gru, rnn or peephole");
+  if (o.proj && (o.proj >= o.hidden || (o.cell != "lstm" && o.cell != "peephole")))
+    usage("--proj needs the lstm or peephole cell and P < H");
   return o;
 }
 
-// The recurrent layer behind one interface: output [T, B, H] of input [T, B, I].
+// The recurrent layer behind one interface: output [T, B, Hout] of input [T, B, I] (with each
+// sequence's length when the batch is padded).
 struct Recurrent {
   virtual ~Recurrent() = default;
-  virtual recur::Var run(const recur::Var& x) = 0;
+  virtual recur::Var run(const recur::Var& x, const recur::IndexTensor* lengths) = 0;
   virtual recur::nn::Module& module() = 0;
 };
 
 template <class Layer, class LayerOptions>
 struct RecurrentOf : Recurrent {
   explicit RecurrentOf(const LayerOptions& options) : layer(options) {}
-  recur::Var run(const recur::Var& x) override { return layer(x).output; }
+  recur::Var run(const recur::Var& x, const recur::IndexTensor* lengths) override {
+    return lengths ? layer(x, *lengths).output : layer(x).output;
+  }
   recur::nn::Module& module() override { return layer; }
   Layer layer;
 };
 
 std::unique_ptr<Recurrent> make_layer(const Options& o) {
+  const float p = o.recurrent_dropout;
   if (o.cell == "lstm")
     return std::make_unique<RecurrentOf<recur::nn::LSTM, recur::nn::LSTMOptions>>(
-        recur::nn::LSTMOptions{.input_size = o.input, .hidden_size = o.hidden, .num_layers = o.layers});
+        recur::nn::LSTMOptions{.input_size = o.input, .hidden_size = o.hidden,
+                               .num_layers = o.layers, .proj_size = o.proj,
+                               .recurrent_dropout = p});
+  if (o.cell == "peephole")
+    return std::make_unique<RecurrentOf<recur::nn::Recurrent<PeepholeLSTM>,
+                                        recur::nn::RecurrentOptions>>(
+        recur::nn::RecurrentOptions{.input_size = o.input, .hidden_size = o.hidden,
+                                    .num_layers = o.layers, .proj_size = o.proj,
+                                    .recurrent_dropout = p});
   if (o.cell == "gru")
     return std::make_unique<RecurrentOf<recur::nn::GRU, recur::nn::GRUOptions>>(
-        recur::nn::GRUOptions{.input_size = o.input, .hidden_size = o.hidden, .num_layers = o.layers});
+        recur::nn::GRUOptions{.input_size = o.input, .hidden_size = o.hidden,
+                              .num_layers = o.layers, .recurrent_dropout = p});
   return std::make_unique<RecurrentOf<recur::nn::RNN, recur::nn::RNNOptions>>(
-      recur::nn::RNNOptions{.input_size = o.input, .hidden_size = o.hidden, .num_layers = o.layers});
+      recur::nn::RNNOptions{.input_size = o.input, .hidden_size = o.hidden,
+                            .num_layers = o.layers, .recurrent_dropout = p});
+}
+
+// Sequence b's length for --lengths ragged: spread evenly over [T/2, T], in a scrambled order
+// (a padded batch is rarely sorted).
+recur::IndexTensor ragged_lengths(const Options& o) {
+  recur::IndexTensor lengths(recur::Shape{o.batch});
+  const std::size_t shortest = (o.seq + 1) / 2, spread = o.seq - shortest;
+  for (std::size_t b = 0; b < o.batch; ++b) {
+    const std::size_t rank = (b * 7) % o.batch;  // 7 is prime to most batch sizes
+    lengths(b) = static_cast<std::int64_t>(
+        shortest + (o.batch > 1 ? rank * spread / (o.batch - 1) : spread));
+  }
+  return lengths;
 }
 
 // One GEMM of the step: C [m, n] = op(A) op(B), k the inner size.
@@ -127,25 +179,31 @@ struct GemmShape {
 // projection of all steps at once, T recurrent products, the head, and in training their
 // backward products, with the weight gradients as one GEMM over all T*B rows.
 std::vector<GemmShape> step_gemms(const Options& o) {
-  const std::size_t gates = (o.cell == "lstm" ? 4 : o.cell == "gru" ? 3 : 1) * o.hidden;
-  const std::size_t rows = o.seq * o.batch, h = o.hidden;
+  const std::size_t gates =
+      (o.cell == "lstm" || o.cell == "peephole" ? 4 : o.cell == "gru" ? 3 : 1) * o.hidden;
+  const std::size_t rows = o.seq * o.batch, h = o.hidden, p = o.proj ? o.proj : o.hidden;
   const int t = static_cast<int>(o.seq);
   std::vector<GemmShape> gemms;
   for (std::size_t layer = 0; layer < o.layers; ++layer) {
-    const std::size_t in = layer == 0 ? o.input : h;
+    const std::size_t in = layer == 0 ? o.input : p;
     gemms.push_back({rows, gates, in, false, true, 1});    // X W_ih^T
-    gemms.push_back({o.batch, gates, h, false, true, t});  // h_{t-1} W_hh^T
+    gemms.push_back({o.batch, gates, p, false, true, t});  // h_{t-1} W_hh^T
+    if (o.proj) gemms.push_back({o.batch, p, h, false, true, t});  // h = h_raw W_hr^T
     if (!o.infer) {
       gemms.push_back({gates, in, rows, true, false, 1});    // dW_ih = dG^T X
       if (layer > 0) gemms.push_back({rows, in, gates, false, false, 1});  // dX = dG W_ih
-      gemms.push_back({o.batch, h, gates, false, false, t});  // dh_{t-1} = dG_t W_hh
-      gemms.push_back({gates, h, rows, true, false, 1});      // dW_hh = dG^T H
+      gemms.push_back({o.batch, p, gates, false, false, t});  // dh_{t-1} = dG_t W_hh
+      gemms.push_back({gates, p, rows, true, false, 1});      // dW_hh = dG^T H
+      if (o.proj) {
+        gemms.push_back({o.batch, h, p, false, false, t});  // dh_raw = dh W_hr
+        gemms.push_back({p, h, rows, true, false, 1});      // dW_hr = dh^T h_raw
+      }
     }
   }
-  gemms.push_back({rows, o.classes, h, false, true, 1});  // logits = H W^T
+  gemms.push_back({rows, o.classes, p, false, true, 1});  // logits = H W^T
   if (!o.infer) {
-    gemms.push_back({o.classes, h, rows, true, false, 1});  // dW = dY^T H
-    gemms.push_back({rows, h, o.classes, false, false, 1}); // dH = dY W
+    gemms.push_back({o.classes, p, rows, true, false, 1});  // dW = dY^T H
+    gemms.push_back({rows, p, o.classes, false, false, 1}); // dH = dY W
   }
   return gemms;
 }
@@ -190,7 +248,8 @@ int main(int argc, char** argv) {
   recur::default_generator().seed(0);
 
   std::unique_ptr<Recurrent> rnn = make_layer(o);
-  recur::Parameter head_weight(recur::default_generator().uniform({o.classes, o.hidden}, -0.06f, 0.06f));
+  const std::size_t out = o.proj ? o.proj : o.hidden;
+  recur::Parameter head_weight(recur::default_generator().uniform({o.classes, out}, -0.06f, 0.06f));
   recur::Parameter head_bias(recur::zeros({o.classes}));
   std::vector<recur::Parameter*> parameters = rnn->module().parameters();
   parameters.push_back(&head_weight);
@@ -203,13 +262,15 @@ int main(int argc, char** argv) {
   for (std::size_t i = 0; i < targets.size(); ++i)
     targets.data()[i] = static_cast<std::int64_t>(recur::default_generator().next_u64() % o.classes);
 
+  const recur::IndexTensor lengths = ragged_lengths(o);
+  const recur::IndexTensor* padded = o.ragged ? &lengths : nullptr;
   recur::Tape tape;
   float last_loss = 0.0f;
   const auto step = [&] {
     tape.clear();
     if (o.infer) {
       recur::NoGradGuard no_grad;
-      const recur::Var out = rnn->run(tape.input(x));
+      const recur::Var out = rnn->run(tape.input(x), padded);
       // The head takes [T, B, H] as T*B rows in place, as torch's view does (no copy).
       const recur::Var logits =
           recur::linear(out, tape.parameter(head_weight), tape.parameter(head_bias));
@@ -217,7 +278,7 @@ int main(int argc, char** argv) {
       return;
     }
     adam.zero_grad();
-    const recur::Var out = rnn->run(tape.input(x));
+    const recur::Var out = rnn->run(tape.input(x), padded);
     const recur::Var logits =
         recur::linear(out, tape.parameter(head_weight), tape.parameter(head_bias));
     const recur::Var loss =
@@ -253,12 +314,14 @@ int main(int argc, char** argv) {
   const double gemm_ms = o.time_gemm ? time_gemms(gemms, std::max(3, std::min(o.steps, 10))) : 0.0;
   const double flops = gemm_flops(gemms);
   std::printf(
-      "{\"impl\": \"recur\", \"cell\": \"%s\", \"mode\": \"%s\", \"batch\": %zu, \"seq\": %zu, "
+      "{\"impl\": \"recur\", \"cell\": \"%s\", \"mode\": \"%s\", \"lengths\": \"%s\", "
+      "\"recurrent_dropout\": %.3f, \"proj\": %zu, \"batch\": %zu, \"seq\": %zu, "
       "\"input\": %zu, \"hidden\": %zu, \"layers\": %zu, \"classes\": %zu, \"threads\": %d, "
       "\"steps\": %d, \"median_ms\": %.4f, \"median_cpu_ms\": %.4f, \"min_ms\": %.4f, \"peak_rss_mb\": %.1f, "
       "\"allocs_per_step\": %.2f, \"gemm_ms\": %.4f, \"gemm_fraction\": %.3f, "
       "\"step_gflops\": %.2f, \"gemm_gflops\": %.2f, \"loss\": %.6f}\n",
-      o.cell.c_str(), o.infer ? "infer" : "train", o.batch, o.seq, o.input, o.hidden, o.layers,
+      o.cell.c_str(), o.infer ? "infer" : "train", o.ragged ? "ragged" : "full",
+      o.recurrent_dropout, o.proj, o.batch, o.seq, o.input, o.hidden, o.layers,
       o.classes, o.threads, o.steps, median, median_cpu, minimum, peak_rss_mb,
       static_cast<double>(allocations) / o.steps, gemm_ms, gemm_ms / median,
       // --no-gemm times no reference: its rate prints as 0, since inf is not JSON.

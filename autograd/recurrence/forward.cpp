@@ -99,18 +99,20 @@ Dims check(const cell::CellSpec& cell, const RecurrenceInputs& in) {
                      "not");
   const IndexTensor* lengths = in.lengths;
   if (lengths) {
-    std::string values = "[";
-    for (std::size_t i = 0; i < lengths->size(); ++i)
-      values += (i ? ", " : "") + std::to_string(lengths->data()[i]);
-    values += "]";
+    const auto values = [&] {  // for the messages only: a steady step builds no string
+      std::string text = "[";
+      for (std::size_t i = 0; i < lengths->size(); ++i)
+        text += (i ? ", " : "") + std::to_string(lengths->data()[i]);
+      return text + "]";
+    };
     if (lengths->dimension() != 1 || lengths->size() != B)
       throw ValueError(name + ": lengths must hold one length per sequence (" +
                        std::to_string(B) + " for input batch " + std::to_string(B) +
-                       "), got shape " + shape_str(lengths->shape()) + " with values " + values);
+                       "), got shape " + shape_str(lengths->shape()) + " with values " + values());
     for (std::int64_t length : *lengths)
       if (length < 1 || length > static_cast<std::int64_t>(T))
         throw ValueError(name + ": every length must be in [1, " + std::to_string(T) +
-                         "] (the input's sequence length), got " + values);
+                         "] (the input's sequence length), got " + values());
   }
   Dims d{};
   d.cell = &cell;

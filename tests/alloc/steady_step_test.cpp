@@ -69,7 +69,7 @@ struct Loop {
   optim::Adam adam;
   Tensor x = random_input(1);
   IndexTensor targets = random_targets(2);
-  IndexTensor lengths{T, 3, 5, 1};  // B sequences, several shorter, not sorted
+  IndexTensor lengths{T, 3, 5, 1};  // B sequences, several shorter, not sorted (B = 4)
   bool padded = false;
   Tape tape;
   float loss_value = 0.0f;
@@ -168,6 +168,20 @@ BOOST_AUTO_TEST_CASE(a_padded_batch_allocates_nothing) {
   nn::RNNOptions rnn{.input_size = I, .hidden_size = H};
   rnn.recurrent_dropout = 0.25f;
   check_steady_steps_allocate_nothing<nn::RNN>(rnn, true);
+}
+
+BOOST_AUTO_TEST_CASE(a_wide_padded_batch_allocates_nothing) {
+  // Twelve lengths: anything built from them per step (a message string, a sort buffer) would
+  // outgrow the small-object buffers that four lengths fit in.
+  nn::LSTM lstm(nn::LSTMOptions{.input_size = I, .hidden_size = H});
+  const Tensor x = Generator(5).uniform({T, 12, I}, -1.0f, 1.0f);
+  const IndexTensor lengths{6, 1, 4, 6, 2, 5, 3, 6, 1, 2, 4, 5};
+  Tape tape;
+  const std::uint64_t allocations = allocations_in_steady_steps([&] {
+    tape.clear();
+    tape.backward(sum(lstm(tape.input(x), lengths).output));
+  });
+  BOOST_TEST(allocations == 0u, allocations << " heap allocations in 4 steady padded steps");
 }
 
 BOOST_AUTO_TEST_CASE(a_declared_cell_allocates_nothing) {
