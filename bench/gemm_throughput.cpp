@@ -125,6 +125,7 @@ double packed_product(const recur::Tensor& a, const recur::Tensor& b, recur::Ten
 int main(int argc, char** argv) {
   const double seconds = argc > 1 ? std::atof(argv[1]) : 2.0;
   const char* env_threads = std::getenv("OPENBLAS_NUM_THREADS");
+  std::printf("OpenBLAS kernels: %s (OPENBLAS_CORETYPE picks others)\n", recur::blas_core().c_str());
   std::printf("OpenBLAS threads: %d (OPENBLAS_NUM_THREADS=%s)\n", recur::num_threads(),
               env_threads ? env_threads : "unset");
 

@@ -319,12 +319,13 @@ int main(int argc, char** argv) {
       "\"input\": %zu, \"hidden\": %zu, \"layers\": %zu, \"classes\": %zu, \"threads\": %d, "
       "\"steps\": %d, \"median_ms\": %.4f, \"median_cpu_ms\": %.4f, \"min_ms\": %.4f, \"peak_rss_mb\": %.1f, "
       "\"allocs_per_step\": %.2f, \"gemm_ms\": %.4f, \"gemm_fraction\": %.3f, "
-      "\"step_gflops\": %.2f, \"gemm_gflops\": %.2f, \"loss\": %.6f}\n",
+      "\"step_gflops\": %.2f, \"gemm_gflops\": %.2f, \"loss\": %.6f, \"blas_core\": \"%s\"}\n",
       o.cell.c_str(), o.infer ? "infer" : "train", o.ragged ? "ragged" : "full",
       o.recurrent_dropout, o.proj, o.batch, o.seq, o.input, o.hidden, o.layers,
       o.classes, o.threads, o.steps, median, median_cpu, minimum, peak_rss_mb,
       static_cast<double>(allocations) / o.steps, gemm_ms, gemm_ms / median,
       // --no-gemm times no reference: its rate prints as 0, since inf is not JSON.
-      flops / median / 1e6, gemm_ms > 0 ? flops / gemm_ms / 1e6 : 0.0, last_loss);
+      flops / median / 1e6, gemm_ms > 0 ? flops / gemm_ms / 1e6 : 0.0, last_loss,
+      recur::blas_core().c_str());
   return 0;
 }

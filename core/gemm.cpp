@@ -72,4 +72,9 @@ void set_num_threads(int threads) {
 
 int num_threads() { return openblas_get_num_threads(); }
 
+std::string blas_core() {
+  const char* name = openblas_get_corename();
+  return name ? name : "";
+}
+
 }  // namespace recur

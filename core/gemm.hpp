@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 
 #include "core/tensor.hpp"
 
@@ -34,6 +35,12 @@ void gemm_strided(const float* a, std::size_t lda, bool transpose_a, const float
 
 /// Sets how many threads OpenBLAS uses (it ignores torch's or OpenMP's settings).
 void set_num_threads(int threads);
+
+/// The kernel family OpenBLAS chose for this CPU at load time ("Haswell", "SkylakeX", ...).
+/// OpenBLAS 0.3.21 does not know CPUs newer than it and falls back to "Prescott", its SSE3
+/// kernels, about a third as fast on the GEMMs recur leaves to it; setting the environment
+/// variable OPENBLAS_CORETYPE=Haswell before the program starts picks its AVX2 kernels.
+std::string blas_core();
 
 /// How many threads OpenBLAS uses.
 int num_threads();
