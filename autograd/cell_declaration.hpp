@@ -51,6 +51,9 @@ struct PointwiseArgs {
   float* grad_hidden = nullptr;                     ///< dL/d hidden, written (separate).
   std::array<float*, kMaxStates> grad_state_in{};   ///< dL/d(state before the step), written.
   float* grad_vectors = nullptr;                    ///< dL/d vectors, added to.
+  /// Floats from one row's dL/d vectors to the next (0: every row adds into the same [V, H]):
+  /// a row of its own keeps each sum in one order however the rows are split over threads.
+  std::size_t grad_vectors_stride = 0;
 };
 
 /// The composite (reference) step's inputs: Vars on the tape.

@@ -299,7 +299,7 @@ template <class Cell>
     }
     float* grad_gates = a.grad_gates + b * G;
     float* grad_hidden = a.grad_hidden ? a.grad_hidden + b * G : nullptr;
-    float* grad_vectors = a.grad_vectors;
+    float* grad_vectors = a.grad_vectors ? a.grad_vectors + b * a.grad_vectors_stride : nullptr;
     over_lanes(H, [&]<class V>(std::size_t j) {
       const auto result = Cell::step(row_inputs<Cell, V, true>(row, j));
       std::array<V, S::states> grads;

@@ -5,38 +5,37 @@
 #include <cblas.h>
 
 #include "core/error.hpp"
+#include "core/kernels/team.hpp"
 
 namespace recur {
 
-void gemm_raw(const float* a, bool transpose_a, const float* b, bool transpose_b, float* c,
-              std::size_t m, std::size_t n, std::size_t k, float alpha, float beta) {
+namespace {
+
+// Products at least this large (m * n * k) are split over recur's thread team, in this many
+// blocks.
+constexpr std::size_t kSplitWork = std::size_t{1} << 21;
+constexpr std::size_t kSplitBlocks = 6;
+
+// One OpenBLAS call on blocks of larger matrices (strides in floats), single-threaded: recur's
+// team does the splitting (core/threads.hpp).
+// `gemv` allows the single-row path, which sums in another order than sgemm: only a product
+// that is one row as a whole may take it, never one block of a split product.
+void blas_call(const float* a, std::size_t lda, bool transpose_a, const float* b,
+               std::size_t ldb, bool transpose_b, float* c, std::size_t ldc, std::size_t m,
+               std::size_t n, std::size_t k, float alpha, float beta, bool gemv) {
   if (m == 0 || n == 0) return;
   if (k == 0) {
     // BLAS leaves C untouched when k is 0; the product of empty matrices is zero.
-    for (std::size_t i = 0; i < m * n; ++i) c[i] = beta == 0.0f ? 0.0f : beta * c[i];
-    return;
-  }
-  const auto M = static_cast<blasint>(m), N = static_cast<blasint>(n), K = static_cast<blasint>(k);
-  const blasint lda = transpose_a ? M : K;
-  const blasint ldb = transpose_b ? K : N;
-  if (m == 1 && !transpose_a) {
-    // A single row: y = alpha * op(B)^T a + beta * c through gemv, ~5x faster than sgemm at M = 1.
-    cblas_sgemv(CblasRowMajor, transpose_b ? CblasNoTrans : CblasTrans, transpose_b ? N : K,
-                transpose_b ? K : N, alpha, b, ldb, a, 1, beta, c, 1);
-    return;
-  }
-  cblas_sgemm(CblasRowMajor, transpose_a ? CblasTrans : CblasNoTrans,
-              transpose_b ? CblasTrans : CblasNoTrans, M, N, K, alpha, a, lda, b, ldb, beta, c, N);
-}
-
-void gemm_strided(const float* a, std::size_t lda, bool transpose_a, const float* b,
-                  std::size_t ldb, bool transpose_b, float* c, std::size_t ldc, std::size_t m,
-                  std::size_t n, std::size_t k, float alpha, float beta) {
-  if (m == 0 || n == 0) return;
-  if (k == 0) {
     for (std::size_t i = 0; i < m; ++i)
       for (std::size_t j = 0; j < n; ++j)
         c[i * ldc + j] = beta == 0.0f ? 0.0f : beta * c[i * ldc + j];
+    return;
+  }
+  if (gemv && m == 1 && !transpose_a) {
+    // A single row: y = alpha * op(B)^T a + beta * c through gemv, ~5x faster than sgemm at M = 1.
+    cblas_sgemv(CblasRowMajor, transpose_b ? CblasNoTrans : CblasTrans,
+                static_cast<blasint>(transpose_b ? n : k), static_cast<blasint>(transpose_b ? k : n),
+                alpha, b, static_cast<blasint>(ldb), a, 1, beta, c, 1);
     return;
   }
   cblas_sgemm(CblasRowMajor, transpose_a ? CblasTrans : CblasNoTrans,
@@ -44,6 +43,50 @@ void gemm_strided(const float* a, std::size_t lda, bool transpose_a, const float
               static_cast<blasint>(n), static_cast<blasint>(k), alpha, a,
               static_cast<blasint>(lda), b, static_cast<blasint>(ldb), beta, c,
               static_cast<blasint>(ldc));
+}
+
+}  // namespace
+
+void gemm_strided(const float* a, std::size_t lda, bool transpose_a, const float* b,
+                  std::size_t ldb, bool transpose_b, float* c, std::size_t ldc, std::size_t m,
+                  std::size_t n, std::size_t k, float alpha, float beta) {
+  // A large product is always cut into the same kSplitBlocks blocks of C's rows (or columns,
+  // when C is wider than tall), whatever the thread count, and the team's members take whole
+  // blocks: OpenBLAS's result for an element depends on how the product around it is blocked
+  // (its AVX2 kernels differ in the last bits between one 1024-row call and two 512-row calls),
+  // so only a split that does not depend on the thread count gives bitwise the same results on
+  // any number of threads. Six blocks share evenly between 1, 2 or 3 members; on one thread they
+  // cost about what one call does (bench/gemm_throughput).
+  const bool by_rows = m >= n;
+  const std::size_t length = by_rows ? m : n;
+  if (m * n * k < kSplitWork || length < kSplitBlocks * 16) {
+    blas_call(a, lda, transpose_a, b, ldb, transpose_b, c, ldc, m, n, k, alpha, beta, true);
+    return;
+  }
+  const auto block = [&](std::size_t index) {
+    const std::size_t begin = length * index / kSplitBlocks / 16 * 16;
+    const std::size_t end =
+        index + 1 == kSplitBlocks ? length : length * (index + 1) / kSplitBlocks / 16 * 16;
+    if (by_rows) {
+      const float* a_rows = transpose_a ? a + begin : a + begin * lda;
+      blas_call(a_rows, lda, transpose_a, b, ldb, transpose_b, c + begin * ldc, ldc, end - begin,
+                n, k, alpha, beta, false);
+    } else {
+      const float* b_columns = transpose_b ? b + begin * ldb : b + begin;
+      blas_call(a, lda, transpose_a, b_columns, ldb, transpose_b, c + begin, ldc, m, end - begin,
+                k, alpha, beta, false);
+    }
+  };
+  kernels::run_team(kernels::available_threads(), [&](const kernels::TeamMember& member) {
+    const kernels::Range blocks = kernels::share(kSplitBlocks, member.thread, member.threads);
+    for (std::size_t index = blocks.begin; index < blocks.end; ++index) block(index);
+  });
+}
+
+void gemm_raw(const float* a, bool transpose_a, const float* b, bool transpose_b, float* c,
+              std::size_t m, std::size_t n, std::size_t k, float alpha, float beta) {
+  gemm_strided(a, transpose_a ? m : k, transpose_a, b, transpose_b ? k : n, transpose_b, c, n, m,
+               n, k, alpha, beta);
 }
 
 void gemm(const Tensor& a, bool transpose_a, const Tensor& b, bool transpose_b, Tensor& c,
@@ -64,13 +107,6 @@ void gemm(const Tensor& a, bool transpose_a, const Tensor& b, bool transpose_b, 
                      std::to_string(n) + "] but is " + shape_str(c.shape()));
   gemm_raw(a.data(), transpose_a, b.data(), transpose_b, c.data(), m, n, k, alpha, beta);
 }
-
-void set_num_threads(int threads) {
-  if (threads < 1) throw ValueError("set_num_threads: need at least 1 thread, got " + std::to_string(threads));
-  openblas_set_num_threads(threads);
-}
-
-int num_threads() { return openblas_get_num_threads(); }
 
 std::string blas_core() {
   const char* name = openblas_get_corename();

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/tensor.hpp"
+#include "core/threads.hpp"  // set_num_threads(), which used to live here
 
 namespace recur {
 
@@ -33,16 +34,11 @@ void gemm_strided(const float* a, std::size_t lda, bool transpose_a, const float
                   std::size_t ldb, bool transpose_b, float* c, std::size_t ldc, std::size_t m,
                   std::size_t n, std::size_t k, float alpha, float beta);
 
-/// Sets how many threads OpenBLAS uses (it ignores torch's or OpenMP's settings).
-void set_num_threads(int threads);
 
 /// The kernel family OpenBLAS chose for this CPU at load time ("Haswell", "SkylakeX", ...).
 /// OpenBLAS 0.3.21 does not know CPUs newer than it and falls back to "Prescott", its SSE3
 /// kernels, about a third as fast on the GEMMs recur leaves to it; setting the environment
 /// variable OPENBLAS_CORETYPE=Haswell before the program starts picks its AVX2 kernels.
 std::string blas_core();
-
-/// How many threads OpenBLAS uses.
-int num_threads();
 
 }  // namespace recur

@@ -1,13 +1,19 @@
 // recurrence()'s backward: backpropagation through time, with no derivative of any cell written
 // here. Per processed step, newest first, over the rows that ran at that step:
-//   dh += dL/d(output_t)                      [projection: dh_raw = dh W_hr, dW_hr += dh^T h_raw]
+//   dh += dL/d(output_t)                      [projection: dh_raw = dh W_hr]
 //   dG_t, d(states before) = cell.backward(pre_t, states before; dh, d(states after))
 //                                             (the step recomputed on dual numbers)
 //   dh += dG_t W_hh (times the recurrent mask)  the gradient through the recurrent product
-// The weight gradients dW_hh = sum_t dG_t^T h_{t-1}, dW_ih = dG^T X, dX = dG W_ih and the bias
-// sums are added up step by step while dG_t is in cache when the weights are small
+// The weight gradients dW_hh = sum_t dG_t^T h_{t-1}, dW_ih = dG^T X, dX = dG W_ih, dW_hr and the
+// bias sums are added up step by step while dG_t is in cache when the weights are small
 // (Dims::stepwise), else after the loop as one GEMM each over all T*B rows (the outputs and state
 // slots are contiguous, so every step's h_{t-1} is a row block of one matrix).
+//
+// On a team the batch rows are split: each member runs every step for its rows, which never
+// interact. The only sums over rows are the weight gradients and the vectors': stepwise, every
+// member waits at a barrier once per step and then adds a share of the weight gradient's rows
+// over all the step's batch rows; the vectors' gradients are summed per row and the rows added
+// in order at the end. Each element is thus summed in one order for any number of members.
 #include <algorithm>
 #include <array>
 #include <vector>
@@ -35,20 +41,141 @@ float* wanted(BackwardContext& ctx, std::uint8_t index) {
   return ctx.grad_input(index).data();
 }
 
-// dW_hh += sum over steps of dG_t^T (fed-back state r before t), for fed-back state r, after the
-// loop: one GEMM when those states form one matrix, else one per step.
+// Adds the column sums of `rows` x `width` values, columns [first, last), to `sums`.
+void add_column_sums(const float* values, std::size_t rows, std::size_t width, std::size_t first,
+                     std::size_t last, float* sums) {
+  for (std::size_t r = 0; r < rows; ++r)
+    for (std::size_t k = first; k < last; ++k) sums[k] += values[r * width + k];
+}
+
+// One run's backward: what every member reads, and the passes.
+struct Backward {
+  BackwardContext& ctx;
+  const Dims& d;
+  const Layout& layout;
+  Buffers& buf;
+  Grads grads;
+  const float* x = nullptr;       // the input in this run's row order
+  const float* d_out = nullptr;   // dL/d output in this run's row order
+  const float* vectors = nullptr; // [V, H]
+  const float* weight_ih = nullptr;
+  PackedWeights& w;
+
+  std::size_t kept_step(std::size_t n, std::size_t t) const { return d.stepwise() ? n % 2 : t; }
+  float* d_gates(std::size_t slot) const { return buf.at(layout.d_gates) + slot * d.B * d.G(); }
+  float* d_hidden(std::size_t slot) const {
+    return d.separate() ? buf.at(layout.d_hidden) + slot * d.B * d.G() : d_gates(slot);
+  }
+  float* d_projected(std::size_t slot) const {
+    return buf.at(layout.d_projected) + slot * d.B * d.P;
+  }
+  float* masked(std::size_t slot) const { return buf.at(layout.masked_steps) + slot * d.B * d.P; }
+  float* d_states(std::size_t k) const { return buf.at(layout.d_states) + (k - 1) * d.B * d.H; }
+
+  // Processed step n for rows [r0, r1) (which all ran at it).
+  void rows_of_step(std::size_t n, std::size_t r0, std::size_t r1) const;
+  // Processed step n's weight and bias gradients, this member's share of their rows.
+  void weights_of_step(std::size_t n, const kernels::TeamMember& member) const;
+  // Everything after the loop.
+  void after_loop() const;
+};
+
+void Backward::rows_of_step(std::size_t n, std::size_t r0, std::size_t r1) const {
+  const std::size_t B = d.B, I = d.I, H = d.H, P = d.P, G = d.G(), R = d.R();
+  const std::size_t t = d.time(n), rows = r1 - r0, slot = kept_step(n, t);
+  float* dh = buf.at(layout.d_h) + r0 * P;
+  add_to(dh, d_out + (t * B + r0) * P, rows * P);
+  float* d_state0 = dh;
+  if (d.projection()) {
+    // h = h_raw W_hr^T: dh_raw = dh W_hr; dh is kept for dW_hr += dh^T h_raw.
+    std::copy_n(dh, rows * P, d_projected(slot) + r0 * P);
+    d_state0 = buf.at(layout.d_h_raw) + r0 * H;
+    w.back_project.multiply(dh, rows, d_state0, false);
+  }
+  float* d_gates_t = d_gates(slot) + r0 * G;
+  float* d_hidden_t = d_hidden(slot) + r0 * G;
+  cell::PointwiseArgs step;
+  step.rows = rows;
+  step.units = H;
+  step.gates = buf.pre(t) + r0 * G;
+  step.hidden = d.separate() ? buf.pre_hidden(t) + r0 * G : nullptr;
+  step.vectors = vectors;
+  step.grad_gates = d_gates_t;
+  step.grad_hidden = d.separate() ? d_hidden_t : nullptr;
+  step.grad_vectors = buf.at(layout.d_vectors) + r0 * d.V() * H;
+  step.grad_vectors_stride = d.V() * H;
+  for (std::size_t k = 0; k < d.S(); ++k) {
+    step.state_in[k] = d.cell->step_reads_state[k] ? buf.state_in(k, n) + r0 * d.width(k) : nullptr;
+    float* running = k == 0 ? d_state0 : d_states(k) + r0 * H;
+    step.grad_out[k] = running;
+    step.grad_state_in[k] = running;
+  }
+  d.cell->backward(step);
+  // With a projection the step does not read h, so h before the step gets no direct part.
+  if (d.projection()) std::fill_n(dh, rows * P, 0.0f);
+
+  // Through the recurrent product to the fed-back states.
+  const bool product = R > 0 && (n > 0 || d.recurrent_initial());
+  for (std::size_t r = 0; product && r < R; ++r) {
+    if (r == 0 && buf.mask) {
+      float* through = buf.at(layout.d_masked) + r0 * P;
+      w.back_hidden[0].multiply(d_hidden_t, rows, through, false);
+      const float* mask = buf.mask + r0 * P;
+      for (std::size_t k = 0; k < rows * P; ++k) dh[k] += through[k] * mask[k];
+      // h times the mask, for dW_hh.
+      multiply_into(masked(slot) + r0 * P, buf.state_in(0, n) + r0 * P, mask, rows * P);
+    } else {
+      float* running = r == 0 ? dh : d_states(r) + r0 * H;
+      w.back_hidden[r].multiply(d_hidden_t, rows, running, true);
+    }
+  }
+  // The input's gradient, row by row.
+  if (d.stepwise() && grads.x) w.back_input.multiply(d_gates_t, rows, grads.x + (t * B + r0) * I, true);
+}
+
+void Backward::weights_of_step(std::size_t n, const kernels::TeamMember& member) const {
+  const std::size_t B = d.B, I = d.I, H = d.H, P = d.P, G = d.G(), R = d.R();
+  const std::size_t t = d.time(n), rows = buf.active(t), slot = kept_step(n, t);
+  const float* d_gates_t = d_gates(slot);
+  const float* d_hidden_t = d_hidden(slot);
+  // This member's rows of dW_ih, dW_hh and the biases: gates [g0, g1), in whole 16-column tiles.
+  const kernels::Range gates = kernels::share(G, member.thread, member.threads, 16);
+  const std::size_t g0 = gates.begin, g1 = gates.end;
+  if (g1 > g0) {
+    if (grads.bias_hh) add_column_sums(d_hidden_t, rows, G, g0, g1, grads.bias_hh);
+    if (grads.bias_ih) add_column_sums(d_gates_t, rows, G, g0, g1, grads.bias_ih);
+    if (grads.weight_ih)
+      kernels::add_transposed_product(d_gates_t + g0, G, x + t * B * I, I, rows, g1 - g0, I,
+                                      grads.weight_ih + g0 * I, I);
+    const bool product = R > 0 && (n > 0 || d.recurrent_initial());
+    for (std::size_t r = 0; product && grads.weight_hh && r < R; ++r) {
+      const float* state = r == 0 && buf.mask ? masked(slot) : buf.state_in(r, n);
+      kernels::add_transposed_product(d_hidden_t + g0, G, state, P, rows, g1 - g0, P,
+                                      grads.weight_hh + g0 * R * P + r * P, R * P);
+    }
+  }
+  if (d.projection() && grads.weight_hr) {
+    const kernels::Range outputs = kernels::share(P, member.thread, member.threads, 16);
+    if (outputs.end > outputs.begin)
+      kernels::add_transposed_product(d_projected(slot) + outputs.begin, P, buf.h_raw(t), H, rows,
+                                      outputs.end - outputs.begin, H,
+                                      grads.weight_hr + outputs.begin * H, H);
+  }
+}
+
+// dW_hh += sum over steps of dG_t^T (fed-back state r before t), after the loop: one GEMM when
+// those states form one matrix, else one per step.
 void add_recurrent_weight_gradient(const Buffers& buf, std::size_t r, const float* d_hidden,
-                                   float* grad) {
+                                   const float* masked_all, float* grad) {
   const Dims& d = buf.d;
   const std::size_t B = d.B, G = d.G(), P = d.P, T = d.T, R = d.R();
   float* column = grad + r * P;
   const std::size_t first = d.recurrent_initial() ? 0 : 1;  // step 0 without a product adds 0
   if (r == 0 && buf.mask) {
-    // h times the mask, every step's rows side by side.
-    float* masked = buf.at(buf.layout.masked_all);
-    for (std::size_t n = 0; n < T; ++n)
-      multiply_into(masked + d.time(n) * B * P, buf.h_before(n), buf.mask, B * P);
-    gemm_strided(d_hidden, G, true, masked, P, false, column, R * P, G, P, T * B, 1.0f, 1.0f);
+    // h times the mask, every step's rows side by side (kept by the loop).
+    gemm_strided(d_hidden + (d.reverse ? 0 : first * B * G), G, true,
+                 masked_all + (d.reverse ? 0 : first * B * P), P, false, column, R * P, G, P,
+                 (T - first) * B, 1.0f, 1.0f);
     return;
   }
   if (r == 0 && d.ragged) {
@@ -78,6 +205,37 @@ void add_recurrent_weight_gradient(const Buffers& buf, std::size_t r, const floa
   }
 }
 
+void Backward::after_loop() const {
+  const std::size_t T = d.T, B = d.B, I = d.I, H = d.H, P = d.P, G = d.G(), R = d.R();
+  if (!d.stepwise()) {
+    const float* all_gates = d_gates(0);
+    const float* all_hidden = d_hidden(0);
+    const std::size_t all = T * B;
+    if (grads.weight_hh)
+      for (std::size_t r = 0; r < R; ++r)
+        add_recurrent_weight_gradient(buf, r, all_hidden,
+                                      buf.mask ? masked(0) : nullptr, grads.weight_hh);
+    // The input projection's gradients, as linear() would give them.
+    if (grads.x) gemm_raw(all_gates, false, weight_ih, false, grads.x, all, I, G, 1.0f, 1.0f);
+    if (grads.weight_ih) gemm_raw(all_gates, true, x, false, grads.weight_ih, G, I, all, 1.0f, 1.0f);
+    if (grads.weight_hr)
+      gemm_raw(d_projected(0), true, buf.h_raw(0), false, grads.weight_hr, P, H, all, 1.0f, 1.0f);
+    if (grads.bias_ih || grads.bias_hh)
+      kernels::parallel_for(G, 16, 64, [&](std::size_t g0, std::size_t g1) {
+        if (grads.bias_hh) add_column_sums(all_hidden, all, G, g0, g1, grads.bias_hh);
+        if (grads.bias_ih) add_column_sums(all_gates, all, G, g0, g1, grads.bias_ih);
+      });
+  }
+  // The vectors' gradients: each row's sum over the steps, the rows added in order.
+  const std::size_t V = d.V();
+  const float* per_row = buf.at(layout.d_vectors);
+  for (std::size_t k = 0; k < V; ++k) {
+    if (!ctx.needs_grad(d.first_vector + k)) continue;
+    float* target = ctx.grad_input(d.first_vector + k).data();
+    for (std::size_t b = 0; b < B; ++b) add_to(target, per_row + (b * V + k) * H, H);
+  }
+}
+
 }  // namespace
 
 void backward(BackwardContext& ctx, const Dims& d) {
@@ -90,39 +248,39 @@ void backward(BackwardContext& ctx, const Dims& d) {
   for (std::size_t k = 0, given = 0; k < S; ++k)
     if (d.initial(k)) buf.initial[k] = ctx.input(d.first_initial + given++).data();
   if (d.has(d.mask)) buf.mask = d.ragged ? buf.at(layout.mask_sorted) : ctx.input(d.mask).data();
-  const float* x = d.ragged ? buf.at(layout.x_sorted) : ctx.input(0).data();
-  const bool stepwise = d.stepwise();
+  Backward pass{ctx, d, layout, buf, {}, nullptr, nullptr, nullptr, ctx.input(1).data(),
+                packed_weights()};
+  pass.x = d.ragged ? buf.at(layout.x_sorted) : ctx.input(0).data();
 
   // The output's gradient in this run's row order.
-  const float* d_out = ctx.grad_output().data();
+  pass.d_out = ctx.grad_output().data();
   if (d.ragged) {
     float* sorted = buf.at(layout.d_out_sorted);
+    const float* d_out = ctx.grad_output().data();
     for (std::size_t t = 0; t < T; ++t) {
       const std::size_t rows = buf.active(t);
       for (std::size_t i = 0; i < rows; ++i)
         std::copy_n(d_out + (t * B + buf.order(i)) * P, P, sorted + (t * B + i) * P);
     }
-    d_out = sorted;
+    pass.d_out = sorted;
   }
   // The running gradients of h and the other states start as those of the final states.
-  float* dh = buf.at(layout.d_h);
-  float* d_states = buf.at(layout.d_states);
   for (std::size_t k = 0; k < S; ++k) {
     const std::size_t width = d.width(k);
-    float* target = k == 0 ? dh : d_states + (k - 1) * B * H;
+    float* target = k == 0 ? buf.at(layout.d_h) : pass.d_states(k);
     const Tensor* final_grad = ctx.grad_of_later_node(1 + k);
     if (final_grad == nullptr) std::fill_n(target, B * width, 0.0f);
     else if (d.ragged) gather(buf, final_grad->data(), target, width);
     else std::copy_n(final_grad->data(), B * width, target);
   }
-  float* d_vectors = buf.at(layout.d_vectors);
-  std::fill_n(d_vectors, V * H, 0.0f);
+  std::fill_n(buf.at(layout.d_vectors), B * V * H, 0.0f);
   static thread_local std::vector<float> vectors;
   vectors.resize(V * H);
   for (std::size_t k = 0; k < V; ++k)
     std::copy_n(ctx.input(d.first_vector + k).data(), H, vectors.data() + k * H);
+  pass.vectors = vectors.data();
 
-  Grads grads;
+  Grads& grads = pass.grads;
   grads.weight_ih = wanted(ctx, 1);
   grads.weight_hh = wanted(ctx, d.weight_hh);
   grads.bias_ih = wanted(ctx, d.bias_ih);
@@ -132,108 +290,59 @@ void backward(BackwardContext& ctx, const Dims& d) {
     grads.x = d.ragged ? buf.at(layout.d_x_sorted) : ctx.grad_input(0).data();
     if (d.ragged) std::fill_n(grads.x, T * B * I, 0.0f);
   }
-  PackedWeights& w = packed_weights();
+  PackedWeights& w = pass.w;
   const float* weight_hh = R ? ctx.input(d.weight_hh).data() : nullptr;
   for (std::size_t r = 0; r < R; ++r) w.back_hidden[r].pack(weight_hh + r * P, false, G, P, R * P);
-  if (stepwise && grads.x) w.back_input.pack(ctx.input(1).data(), false, G, I);
+  if (d.stepwise() && grads.x) w.back_input.pack(pass.weight_ih, false, G, I);
   if (d.projection()) w.back_project.pack(ctx.input(d.weight_hr).data(), false, P, H);
 
-  const std::size_t first_with_product = d.recurrent_initial() ? 0 : 1;
-  for (std::size_t n = T; n-- > 0;) {
-    const std::size_t t = d.time(n), rows = buf.active(t);
-    add_to(dh, d_out + t * B * P, rows * P);
-    float* d_state0 = dh;
-    if (d.projection()) {
-      // h = h_raw W_hr^T: dh_raw = dh W_hr, dW_hr += dh^T h_raw.
-      d_state0 = buf.at(layout.d_h_raw);
-      w.back_project.multiply(dh, rows, d_state0, false);
-      if (grads.weight_hr)
-        kernels::add_transposed_product(dh, P, buf.h_raw(t), H, rows, P, H, grads.weight_hr, H);
-    }
-    const std::size_t kept = stepwise ? 0 : t * B * G;
-    float* d_gates = buf.at(layout.d_gates) + kept;
-    float* d_hidden = d.separate() ? buf.at(layout.d_hidden) + kept : d_gates;
-    cell::PointwiseArgs step;
-    step.rows = rows;
-    step.units = H;
-    step.gates = buf.pre(t);
-    step.hidden = d.separate() ? buf.pre_hidden(t) : nullptr;
-    step.vectors = vectors.data();
-    step.grad_gates = d_gates;
-    step.grad_hidden = d.separate() ? d_hidden : nullptr;
-    step.grad_vectors = d_vectors;
-    for (std::size_t k = 0; k < S; ++k) {
-      step.state_in[k] = d.cell->step_reads_state[k] ? buf.state_in(k, n) : nullptr;
-      float* running = k == 0 ? d_state0 : d_states + (k - 1) * B * H;
-      step.grad_out[k] = running;
-      step.grad_state_in[k] = running;
-    }
-    d.cell->backward(step);
-    // With a projection the step does not read h, so h before the step gets no direct part.
-    if (d.projection()) std::fill_n(dh, rows * P, 0.0f);
-    if (!stepwise && rows < B) {  // padded rows take part in the after-loop GEMMs as zeros
-      std::fill(d_gates + rows * G, d_gates + B * G, 0.0f);
-      if (d.separate()) std::fill(d_hidden + rows * G, d_hidden + B * G, 0.0f);
-    }
-
-    // Through the recurrent product to the fed-back states.
-    if (R > 0 && n >= first_with_product) {
-      for (std::size_t r = 0; r < R; ++r) {
-        if (r == 0 && buf.mask) {
-          float* through = buf.at(layout.d_masked);
-          w.back_hidden[0].multiply(d_hidden, rows, through, false);
-          for (std::size_t k = 0; k < rows * P; ++k) dh[k] += through[k] * buf.mask[k];
-        } else {
-          float* running = r == 0 ? dh : d_states + (r - 1) * B * H;
-          w.back_hidden[r].multiply(d_hidden, rows, running, true);
-        }
-        if (stepwise && grads.weight_hh) {
-          const float* state = buf.state_in(r, n);
-          if (r == 0 && buf.mask) {
-            multiply_into(buf.at(layout.masked), state, buf.mask, rows * P);
-            state = buf.at(layout.masked);
-          }
-          kernels::add_transposed_product(d_hidden, G, state, P, rows, G, P,
-                                          grads.weight_hh + r * P, R * P);
-        }
-      }
-    }
-    if (!stepwise) continue;
-    // The step's input-side and bias gradients while dG_t is in cache.
-    if (grads.bias_hh) add_column_sums(d_hidden, rows, G, grads.bias_hh);
-    if (grads.weight_ih)
-      kernels::add_transposed_product(d_gates, G, x + t * B * I, I, rows, G, I, grads.weight_ih, I);
-    if (grads.x) w.back_input.multiply(d_gates, rows, grads.x + t * B * I, true);
-    if (grads.bias_ih) add_column_sums(d_gates, rows, G, grads.bias_ih);
-  }
-
-  // The initial states' and the vectors' gradients.
+  // The initial states' gradient buffers, taken here: a first grad_input() zero-fills, which
+  // must not race with another member's additions.
+  std::array<float*, cell::kMaxStates> initial_grads{};
   for (std::size_t k = 0, given = 0; k < S; ++k) {
     if (!d.initial(k)) continue;
     const std::size_t index = d.first_initial + given++;
-    if (!ctx.needs_grad(index)) continue;
-    const float* running = k == 0 ? dh : d_states + (k - 1) * B * H;
-    float* target = ctx.grad_input(index).data();
-    if (d.ragged) scatter_add(buf, running, target, d.width(k));
-    else add_to(target, running, B * d.width(k));
+    if (ctx.needs_grad(index)) initial_grads[k] = ctx.grad_input(index).data();
   }
-  for (std::size_t k = 0; k < V; ++k)
-    if (ctx.needs_grad(d.first_vector + k))
-      add_to(ctx.grad_input(d.first_vector + k).data(), d_vectors + k * H, H);
 
-  if (!stepwise) {
-    const float* d_gates = buf.at(layout.d_gates);
-    const float* d_hidden = d.separate() ? buf.at(layout.d_hidden) : d_gates;
-    const std::size_t all = T * B;
-    if (grads.weight_hh)
-      for (std::size_t r = 0; r < R; ++r)
-        add_recurrent_weight_gradient(buf, r, d_hidden, grads.weight_hh);
-    if (grads.bias_hh) add_column_sums(d_hidden, all, G, grads.bias_hh);
-    // The input projection's gradients, as linear() would give them.
-    if (grads.x) gemm_raw(d_gates, false, ctx.input(1).data(), false, grads.x, all, I, G, 1.0f, 1.0f);
-    if (grads.weight_ih) gemm_raw(d_gates, true, x, false, grads.weight_ih, G, I, all, 1.0f, 1.0f);
-    if (grads.bias_ih) add_column_sums(d_gates, all, G, grads.bias_ih);
-  }
+  kernels::run_team(row_members(d), [&](const kernels::TeamMember& member) {
+    const kernels::Range mine = row_share(buf, member);
+    for (std::size_t n = T; n-- > 0;) {
+      const std::size_t t = d.time(n), active = buf.active(t);
+      const std::size_t r1 = std::min(mine.end, active);
+      if (r1 > mine.begin) pass.rows_of_step(n, mine.begin, r1);
+      if (!d.stepwise()) {
+        // Rows past a sequence's end take part in the after-loop GEMMs as zeros.
+        const std::size_t padded = std::max(mine.begin, active);
+        if (padded < mine.end) {
+          std::fill(pass.d_gates(t) + padded * G, pass.d_gates(t) + mine.end * G, 0.0f);
+          if (d.separate())
+            std::fill(pass.d_hidden(t) + padded * G, pass.d_hidden(t) + mine.end * G, 0.0f);
+          if (d.projection())
+            std::fill(pass.d_projected(t) + padded * P, pass.d_projected(t) + mine.end * P, 0.0f);
+          if (buf.mask)
+            std::fill(pass.masked(t) + padded * P, pass.masked(t) + mine.end * P, 0.0f);
+        }
+        if (buf.mask && n == 0 && !d.recurrent_initial()) {
+          // The first processed step's h is the zero start: masked, it is zeros too.
+          std::fill(pass.masked(t) + mine.begin * P, pass.masked(t) + mine.end * P, 0.0f);
+        }
+        continue;
+      }
+      member.barrier();  // every row's dG of this step is in
+      pass.weights_of_step(n, member);
+    }
+    // The initial states' gradients, row by row.
+    for (std::size_t k = 0; k < S; ++k) {
+      if (initial_grads[k] == nullptr) continue;
+      const std::size_t width = d.width(k);
+      const float* running = k == 0 ? buf.at(layout.d_h) : pass.d_states(k);
+      for (std::size_t i = mine.begin; i < mine.end; ++i)
+        add_to(initial_grads[k] + (d.ragged ? buf.order(i) : i) * width, running + i * width,
+               width);
+    }
+  });
+  pass.after_loop();
   if (grads.x && d.ragged) {
     float* dx = ctx.grad_input(0).data();
     for (std::size_t t = 0; t < T; ++t) {

@@ -206,7 +206,9 @@ void place_initial_states(const Buffers& buf) {
   }
 }
 
-// The forward pass over all steps.
+// The forward pass over all steps: the weights packed once, then the time loop, on the team
+// with the batch rows split (each member runs every step for its rows; rows never interact, so
+// no member waits for another within the loop).
 void run_forward(const Buffers& buf, const float* x, const RecurrenceInputs& in) {
   const Dims& d = buf.d;
   const Layout& layout = buf.layout;
@@ -239,53 +241,63 @@ void run_forward(const Buffers& buf, const float* x, const RecurrenceInputs& in)
       std::copy_n(in.vectors[k].value().data(), H, vectors.data() + k * H);
     vectors_base = vectors.data();
   }
-
-  // The input part for every step at once (small batches, or no recurrent product at all).
   float* projected = d.project_all() ? buf.at(layout.projected) : nullptr;
-  if (projected) {
-    const float* a[1] = {x};
-    w.input.multiply_stacked(a, d.T * B, projected, nullptr, !d.dense());
-  }
-
   const std::size_t first_with_product = d.recurrent_initial() ? 0 : 1;
-  for (std::size_t n = 0; n < d.T; ++n) {
-    const std::size_t t = d.time(n), rows = buf.active(t);
-    const float* x_t = x + t * B * I;
-    // The fed-back states, h times the mask where it enters the product.
-    std::array<const float*, 1 + cell::kMaxRecurrentStates> operands{};
-    operands[0] = projected ? nullptr : x_t;
-    if (n >= first_with_product)
-      for (std::size_t r = 0; r < R; ++r) operands[1 + r] = buf.state_in(r, n);
-    if (mask && operands[1]) {
-      multiply_into(buf.at(layout.masked), operands[1], mask, rows * P);
-      operands[1] = buf.at(layout.masked);
+
+  kernels::run_team(row_members(d), [&](const kernels::TeamMember& member) {
+    // The input part for every step at once (small batches, or no recurrent product at all),
+    // split by rows of all steps; every member then waits for the whole of it.
+    if (projected) {
+      const kernels::Range all = kernels::share(d.T * B, member.thread, member.threads);
+      const float* a[1] = {x + all.begin * I};
+      w.input.multiply_stacked(a, all.end - all.begin, projected + all.begin * G, nullptr,
+                               !d.dense());
+      member.barrier();
     }
-    float* pre = buf.pre(t);
-    const float* projected_t = projected ? projected + t * B * G : nullptr;
-    if (d.dense()) {
-      w.input.multiply_stacked(std::span(operands.data(), 1 + R), rows, pre, projected_t);
-    } else if (d.separate()) {
-      if (!projected) {
-        w.input.multiply_stacked(std::span(operands.data(), 1), rows, pre);
-      } else {
-        std::copy_n(projected_t, rows * G, pre);
+    const kernels::Range mine = row_share(buf, member);
+    for (std::size_t n = 0; n < d.T; ++n) {
+      const std::size_t t = d.time(n);
+      const std::size_t r0 = mine.begin, r1 = std::min(mine.end, buf.active(t));
+      if (r1 <= r0) continue;
+      const std::size_t rows = r1 - r0;
+      // The fed-back states, h times the mask where it enters the product.
+      std::array<const float*, 1 + cell::kMaxRecurrentStates> operands{};
+      operands[0] = projected ? nullptr : x + (t * B + r0) * I;
+      if (n >= first_with_product)
+        for (std::size_t r = 0; r < R; ++r) operands[1 + r] = buf.state_in(r, n) + r0 * d.width(r);
+      if (mask && operands[1]) {
+        float* masked = buf.at(layout.masked) + r0 * P;
+        multiply_into(masked, operands[1], mask + r0 * P, rows * P);
+        operands[1] = masked;
       }
-      w.hidden.multiply_stacked(std::span(operands.data() + 1, R), rows, buf.pre_hidden(t));
+      float* pre = buf.pre(t) + r0 * G;
+      const float* projected_t = projected ? projected + (t * B + r0) * G : nullptr;
+      if (d.dense()) {
+        w.input.multiply_stacked(std::span(operands.data(), 1 + R), rows, pre, projected_t);
+      } else if (d.separate()) {
+        if (!projected) w.input.multiply_stacked(std::span(operands.data(), 1), rows, pre);
+        else std::copy_n(projected_t, rows * G, pre);
+        w.hidden.multiply_stacked(std::span(operands.data() + 1, R), rows,
+                                  buf.pre_hidden(t) + r0 * G);
+      }
+      cell::PointwiseArgs step;
+      step.rows = rows;
+      step.units = H;
+      step.gates = d.R() == 0 ? buf.pre(t) + r0 * G : pre;
+      step.hidden = d.separate() ? buf.pre_hidden(t) + r0 * G : nullptr;
+      for (std::size_t k = 0; k < d.S(); ++k) {
+        step.state_in[k] =
+            d.cell->step_reads_state[k] ? buf.state_in(k, n) + r0 * d.width(k) : nullptr;
+        step.state_out[k] = k == 0 ? (d.projection() ? buf.h_raw(t) + r0 * H
+                                                     : buf.h_after(t) + r0 * P)
+                                   : buf.state_after(k, t) + r0 * H;
+      }
+      step.vectors = vectors_base;
+      d.cell->forward(step);
+      if (d.projection())
+        w.project.multiply(buf.h_raw(t) + r0 * H, rows, buf.h_after(t) + r0 * P, false);
     }
-    cell::PointwiseArgs step;
-    step.rows = rows;
-    step.units = H;
-    step.gates = pre;
-    step.hidden = d.separate() ? buf.pre_hidden(t) : nullptr;
-    for (std::size_t k = 0; k < d.S(); ++k) {
-      step.state_in[k] = d.cell->step_reads_state[k] ? buf.state_in(k, n) : nullptr;
-      step.state_out[k] = k == 0 ? (d.projection() ? buf.h_raw(t) : buf.h_after(t))
-                                 : buf.state_after(k, t);
-    }
-    step.vectors = vectors_base;
-    d.cell->forward(step);
-    if (d.projection()) w.project.multiply(buf.h_raw(t), rows, buf.h_after(t), false);
-  }
+  });
 }
 
 // The ragged run's output back in batch order, zero past each sequence's end.
@@ -364,6 +376,7 @@ RecurrenceResult recurrence(const cell::CellSpec& cell, const RecurrenceInputs& 
     // (their gradients are zero; a stale NaN times zero would not be).
     std::fill_n(buf.at(layout.out_slots), (d.T + 1) * d.B * d.P, 0.0f);
     if (keep_all) std::fill_n(buf.at(layout.states), (d.T + 1) * (d.S() - 1) * d.B * d.H, 0.0f);
+    if (keep_all && d.projection()) std::fill_n(buf.at(layout.h_raw), d.T * d.B * d.H, 0.0f);
   }
   place_initial_states(buf);
   run_forward(buf, x, in);

@@ -90,15 +90,17 @@ struct Layout {
   std::size_t states = 0;                      // [slots, S - 1, B, H]: states after h
   std::size_t h_raw = 0;                       // projection: [steps, B, H], h before it
   std::size_t zeros = 0;                       // [B, max(P, H)] of zeros
-  std::size_t masked = 0;                      // recurrent mask: [B, P] h times the mask
+  std::size_t masked = 0;                      // recurrent mask, forward: [B, P] h times it
   std::size_t mask_sorted = 0;                 // ragged recurrent mask: [B, P] in sorted order
   std::size_t bias = 0;                        // dense: [G] bias_ih + bias_hh
   // Backward only (keep_all).
-  std::size_t d_gates = 0, d_hidden = 0;       // [kept, B, G]
+  std::size_t d_gates = 0, d_hidden = 0;       // [kept, B, G]: two steps when stepwise
   std::size_t d_h = 0, d_states = 0;           // [B, P], [S - 1, B, H]
-  std::size_t d_h_raw = 0, d_vectors = 0;      // [B, H], [V, H]
+  std::size_t d_h_raw = 0;                     // projection: [B, H]
+  std::size_t d_vectors = 0;                   // [B, V, H]: each row's sum over the steps
+  std::size_t d_projected = 0;                 // projection: [kept, B, P], dL/dh at each step
+  std::size_t masked_steps = 0;                // mask: [kept, B, P], h times the mask
   std::size_t d_masked = 0;                    // mask: [B, P]
-  std::size_t masked_all = 0;                  // mask, after-loop dW_hh: [T, B, P]
   std::size_t d_out_sorted = 0, d_x_sorted = 0;  // ragged: [T, B, P], [T, B, I]
   std::size_t total = 0;
 
@@ -125,15 +127,18 @@ struct Layout {
     mask_sorted = take(d.has(d.mask) && d.ragged ? B * P : 0);
     bias = take(d.dense() ? G : 0);
     if (keep_all) {
-      const std::size_t kept = d.stepwise() ? 1 : T;
+      // Stepwise, a step's weight gradients are taken after every member has its rows' dG, while
+      // the members already work on the next step: two steps' buffers, used in turn.
+      const std::size_t kept = d.stepwise() ? 2 : T;
       d_gates = take(kept * B * G);
       d_hidden = take(d.separate() ? kept * B * G : 0);
       d_h = take(B * P);
       d_states = take(extra * B * H);
       d_h_raw = take(d.projection() ? B * H : 0);
-      d_vectors = take(d.V() * H);
+      d_vectors = take(B * d.V() * H);
+      d_projected = take(d.projection() ? kept * B * P : 0);
+      masked_steps = take(d.has(d.mask) ? kept * B * P : 0);
       d_masked = take(d.has(d.mask) ? B * P : 0);
-      masked_all = take(d.has(d.mask) && !d.stepwise() ? T * B * P : 0);
       d_out_sorted = take(d.ragged ? T * B * P : 0);
       d_x_sorted = take(d.ragged ? T * B * I : 0);
     }

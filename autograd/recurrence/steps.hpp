@@ -10,6 +10,7 @@
 
 #include "autograd/recurrence/plan.hpp"
 #include "core/kernels/packed_product.hpp"
+#include "core/kernels/team.hpp"
 #include "core/tensor.hpp"
 
 namespace recur::detail::recurrence {
@@ -83,6 +84,42 @@ struct Buffers {
     return t;
   }
 };
+
+// Members a recurrence's batch is split over (each runs every time step for its rows): at
+// least kRowsPerMember rows each, since the packed product's blocks are 4 to 6 rows.
+inline constexpr std::size_t kRowsPerMember = 4;
+inline std::size_t row_members(const Dims& d) {
+  return std::min(kernels::available_threads(),
+                  std::max<std::size_t>(1, d.B / kRowsPerMember));
+}
+
+// A member's rows: contiguous, and in a padded batch balanced by the steps they run (sorted
+// space puts the longest sequences first). Row i runs length(i) steps.
+inline kernels::Range row_share(const Buffers& buf, const kernels::TeamMember& member) {
+  const std::size_t B = buf.d.B;
+  if (member.threads == 1) return {0, B};
+  if (!buf.d.ragged) return kernels::share(B, member.thread, member.threads);
+  const auto length = [&](std::size_t row) {  // active(t) does not grow with t
+    std::size_t low = 0, high = buf.d.T;
+    while (low < high) {
+      const std::size_t middle = (low + high) / 2;
+      if (buf.active(middle) > row) low = middle + 1;
+      else high = middle;
+    }
+    return low;
+  };
+  std::size_t total = 0;
+  for (std::size_t row = 0; row < B; ++row) total += length(row);
+  const auto boundary = [&](std::size_t part) {
+    if (part == 0) return std::size_t{0};
+    if (part == member.threads) return B;
+    const std::size_t target = total * part / member.threads;
+    std::size_t row = 0, sum = 0;
+    while (row < B && sum + length(row) <= target) sum += length(row++);
+    return row;
+  };
+  return {boundary(member.thread), boundary(member.thread + 1)};
+}
 
 // The thread's packed weights for the forward products, the projection and the backward
 // products (packed once per sequence; the memory stays with the thread between calls).

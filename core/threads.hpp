@@ -1,0 +1,43 @@
+/// @file
+/// How many threads recur uses, and a cap for the calls of one thread.
+///
+/// recur runs a training step on a team of threads: a recurrence splits its batch rows (or, for
+/// small batches, its hidden units) over the team, and large matrix products, the loss and the
+/// optimiser updates split their outputs. OpenBLAS is then called single-threaded by each member
+/// of the team, so the two never compete for the cores. Every split keeps each output element's
+/// arithmetic in one fixed order, so results are bitwise the same for any thread count
+/// (tests/autograd/thread_team_test.cpp). See @ref threads "Threads".
+#pragma once
+
+namespace recur {
+
+/// Sets the threads recur's team has, OpenBLAS included (which recur calls from each member of
+/// the team with one thread of its own). The default is the environment variable
+/// RECUR_NUM_THREADS, else OPENBLAS_NUM_THREADS, else every core of the machine.
+/// @code
+/// recur::set_num_threads(2);   // two cores for every step from now on
+/// @endcode
+/// @param threads At least 1.
+/// @throws recur::ValueError for 0 or less.
+void set_num_threads(int threads);
+
+/// The threads recur's team has (set_num_threads()).
+int num_threads();
+
+/// While it lives, caps the threads that the calling thread's own recur calls may use: a program
+/// that runs several trainings in threads of its own gives each one `ThreadLimit limit(1)`, so
+/// that recur's team does not try to serve all of them at once. Limits nest; the smallest wins.
+class ThreadLimit {
+ public:
+  /// Caps this thread's calls at `threads` (at least 1).
+  /// @throws recur::ValueError for 0 or less.
+  explicit ThreadLimit(int threads);
+  ~ThreadLimit();
+  ThreadLimit(const ThreadLimit&) = delete;
+  ThreadLimit& operator=(const ThreadLimit&) = delete;
+
+ private:
+  int previous_;
+};
+
+}  // namespace recur

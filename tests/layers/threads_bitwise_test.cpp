@@ -1,0 +1,166 @@
+// Same answers on any thread count (issue #17): a recurrent layer's outputs and every gradient,
+// and a 100-step training trajectory, are bit for bit the same on 1, 2 and 3 threads, for the
+// paths the team splits differently (batch rows, with and without the per-step weight phase;
+// padded batches; the recurrent mask; the projection; a declared cell; batch 1).
+#include <boost/test/unit_test.hpp>
+
+#include <cstring>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "autograd/ops/linalg.hpp"
+#include "autograd/ops/losses.hpp"
+#include "autograd/ops/reductions.hpp"
+#include "autograd/ops/shape_ops.hpp"
+#include "autograd/tape.hpp"
+#include "core/random.hpp"
+#include "core/threads.hpp"
+#include "docs/snippets/peephole_lstm.hpp"
+#include "layers/gru.hpp"
+#include "layers/linear.hpp"
+#include "layers/lstm.hpp"
+#include "layers/recurrent.hpp"
+#include "layers/rnn.hpp"
+#include "optim/adam.hpp"
+#include "optim/clip.hpp"
+
+using namespace recur;
+
+namespace {
+
+struct ThreadsRestored {
+  int before = num_threads();
+  ~ThreadsRestored() { set_num_threads(before); }
+};
+
+bool bitwise_equal(const Tensor& a, const Tensor& b) {
+  return a.shape() == b.shape() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
+}
+
+// Everything one forward and backward computes: the output, the final states and every
+// parameter's and the input's gradient.
+std::vector<Tensor> run_once(nn::Module& layer,
+                             const std::function<nn::RecurrentResult(const Var&)>& forward,
+                             const Tensor& x) {
+  layer.zero_grad();
+  default_generator().seed(5);  // the same recurrent-dropout masks on every run
+  Tape tape;
+  const Var input = tape.input(x, true);
+  const nn::RecurrentResult r = forward(input);
+  Var loss = sum(mul(r.output, tape.input(Generator(3).uniform(
+                                    {r.output.dim(0), r.output.dim(1), r.output.dim(2)}, -1, 1))));
+  for (const Var& state : r.states)
+    if (state.defined()) loss = add(loss, sum(mul(state, state)));
+  tape.backward(loss);
+  std::vector<Tensor> results{r.output.value(), input.grad()};
+  for (const Var& state : r.states)
+    if (state.defined()) results.push_back(state.value());
+  for (Parameter* p : layer.parameters()) results.push_back(p->grad);
+  return results;
+}
+
+void check_same_on_every_thread_count(
+    const std::string& name, nn::Module& layer,
+    const std::function<nn::RecurrentResult(const Var&)>& forward, const Tensor& x) {
+  ThreadsRestored restore;
+  std::vector<std::vector<Tensor>> runs;
+  for (int threads : {1, 2, 3}) {
+    set_num_threads(threads);
+    runs.push_back(run_once(layer, forward, x));
+  }
+  for (std::size_t run = 1; run < runs.size(); ++run)
+    for (std::size_t i = 0; i < runs[0].size(); ++i)
+      BOOST_TEST(bitwise_equal(runs[run][i], runs[0][i]),
+                 name << ": result " << i << " differs between 1 and " << run + 1 << " threads");
+}
+
+nn::RecurrentResult as_result(const nn::LSTMResult& r) { return {r.output, {r.state.h, r.state.c}}; }
+nn::RecurrentResult as_result(const nn::RNNResult& r) { return {r.output, {r.h_n}}; }
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(threads_bitwise)
+
+BOOST_AUTO_TEST_CASE(recurrent_layers_give_the_same_bits_on_one_two_and_three_threads) {
+  Generator gen(21);
+  const IndexTensor lengths{9, 3, 12, 12, 1, 7, 12, 5, 2, 12, 8, 4, 12, 6, 10, 11};
+  {  // small weights: the per-step weight phase after a barrier
+    nn::LSTM lstm({.input_size = 5, .hidden_size = 24, .num_layers = 2, .bidirectional = true});
+    const Tensor x = gen.uniform({12, 16, 5}, -1, 1);
+    check_same_on_every_thread_count("LSTM stepwise", lstm,
+                                     [&](const Var& v) { return as_result(lstm(v)); }, x);
+    check_same_on_every_thread_count(
+        "LSTM stepwise padded", lstm, [&](const Var& v) { return as_result(lstm(v, lengths)); },
+        x);
+  }
+  {  // large weights: after-loop GEMMs, split in fixed blocks
+    nn::GRU gru({.input_size = 32, .hidden_size = 160, .recurrent_dropout = 0.25f});
+    const Tensor x = gen.uniform({12, 16, 32}, -1, 1);
+    check_same_on_every_thread_count("GRU after-loop, mask", gru,
+                                     [&](const Var& v) { return as_result(gru(v)); }, x);
+    check_same_on_every_thread_count(
+        "GRU after-loop, mask, padded", gru,
+        [&](const Var& v) { return as_result(gru(v, lengths)); }, x);
+  }
+  {
+    nn::LSTM lstm({.input_size = 8, .hidden_size = 160, .proj_size = 48});
+    const Tensor x = gen.uniform({12, 16, 8}, -1, 1);
+    check_same_on_every_thread_count(
+        "LSTM projection padded", lstm,
+        [&](const Var& v) { return as_result(lstm(v, lengths)); }, x);
+  }
+  {
+    nn::Recurrent<PeepholeLSTM> peephole({.input_size = 6, .hidden_size = 40});
+    const Tensor x = gen.uniform({12, 16, 6}, -1, 1);
+    check_same_on_every_thread_count("peephole", peephole,
+                                     [&](const Var& v) { return peephole(v, lengths); }, x);
+  }
+  {
+    nn::RNN rnn({.input_size = 4, .hidden_size = 64});
+    const Tensor x = gen.uniform({20, 1, 4}, -1, 1);
+    check_same_on_every_thread_count("RNN batch 1", rnn,
+                                     [&](const Var& v) { return as_result(rnn(v)); }, x);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_hundred_training_steps_give_the_same_bits_on_every_thread_count) {
+  ThreadsRestored restore;
+  std::vector<std::vector<Tensor>> trajectories;
+  for (int threads : {1, 2, 3}) {
+    set_num_threads(threads);
+    default_generator().seed(11);
+    nn::LSTM lstm({.input_size = 8, .hidden_size = 96});
+    nn::Linear head({.in_features = 96, .out_features = 5});
+    std::vector<Parameter*> parameters = lstm.parameters();
+    for (Parameter* p : head.parameters()) parameters.push_back(p);
+    optim::Adam adam(parameters, {.lr = 3e-3});
+    Generator data(4);
+    Tape tape;
+    std::vector<Tensor> losses;
+    for (int step = 0; step < 100; ++step) {
+      const Tensor x = data.uniform({10, 24, 8}, -1, 1);
+      IndexTensor targets(Shape{24});
+      for (std::size_t b = 0; b < 24; ++b)
+        targets(b) = static_cast<std::int64_t>(data.next_u64() % 5);
+      tape.clear();
+      adam.zero_grad();
+      const Var h = select(lstm(tape.input(x)).output, 0, 9);
+      const Var loss = cross_entropy(head(h), targets);
+      tape.backward(loss);
+      optim::clip_grad_norm(parameters, 1.0);
+      adam.step();
+      losses.push_back(loss.value());
+    }
+    for (Parameter* p : parameters) losses.push_back(p->value);
+    trajectories.push_back(losses);
+  }
+  for (std::size_t run = 1; run < trajectories.size(); ++run)
+    for (std::size_t i = 0; i < trajectories[0].size(); ++i)
+      BOOST_TEST(bitwise_equal(trajectories[run][i], trajectories[0][i]),
+                 (i < 100 ? "loss at step " : "parameter ") << (i < 100 ? i : i - 100)
+                                                             << " differs between 1 and "
+                                                             << run + 1 << " threads");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
