@@ -63,22 +63,22 @@ Config parse_args(int argc, char** argv) {
 }
 
 // [model]
-// The model: its members are registered under the names PyTorch would use for attributes, so
-// the saved file's entries are embed.weight, lstm.weight_ih_l0, ..., head.bias.
+// The model: each layer is built, handed to the model and named in one place, under the name
+// PyTorch would give the attribute, so the saved file's entries are embed.weight,
+// lstm.weight_ih_l0, ..., head.bias.
 struct FirstTokenClassifier : nn::Module {
-  nn::Embedding embed;
-  nn::LSTM lstm;
-  nn::Linear head;
+  nn::Embedding& embed;
+  nn::LSTM& lstm;
+  nn::Linear& head;
 
   explicit FirstTokenClassifier(const Config& config)
-      : embed({.num_embeddings = config.vocab, .embedding_dim = config.embedding_dim}),
-        lstm({.input_size = config.embedding_dim, .hidden_size = config.hidden_size,
-              .num_layers = 2}),
-        head({.in_features = config.hidden_size, .out_features = config.vocab}) {
-    register_module("embed", embed);
-    register_module("lstm", lstm);
-    register_module("head", head);
-  }
+      : embed(register_module("embed", nn::Embedding({.num_embeddings = config.vocab,
+                                                       .embedding_dim = config.embedding_dim}))),
+        lstm(register_module("lstm", nn::LSTM({.input_size = config.embedding_dim,
+                                                .hidden_size = config.hidden_size,
+                                                .num_layers = 2}))),
+        head(register_module("head", nn::Linear({.in_features = config.hidden_size,
+                                                  .out_features = config.vocab}))) {}
 
   // tokens [T, B] -> logits [B, V]
   Var forward(Tape& tape, const IndexTensor& tokens) {
