@@ -115,7 +115,7 @@ class ModuleList : public Module {
   iterator end() const { return iterator(items_.end()); }
 
  private:
-  std::vector<M*> items_;  // owned as children (owned by Module::register_module), in order
+  std::vector<M*> items_;  // in order; owned as children (register_module)
 };
 
 }  // namespace recur::nn

@@ -60,7 +60,7 @@ class Sequential : public UnaryModule {
   UnaryModule& operator[](std::size_t index);
 
  private:
-  std::vector<UnaryModule*> modules_;  // owned as children (owned by Module::register_module), in order
+  std::vector<UnaryModule*> modules_;  // in order; owned as children (register_module)
 };
 
 }  // namespace recur::nn
