@@ -33,9 +33,10 @@ struct ByteModel : nn::Module {
   ByteModel(std::size_t embedding, std::size_t hidden, std::size_t layers)
       : embed(register_module(
             "embed", nn::Embedding({.num_embeddings = kVocabulary, .embedding_dim = embedding}))),
-        lstm(register_module(
-            "lstm", nn::LSTM({.input_size = embedding, .hidden_size = hidden, .num_layers = layers}))),
-        head(register_module("head", nn::Linear({.in_features = hidden, .out_features = kVocabulary}))) {}
+        lstm(register_module("lstm", nn::LSTM({.input_size = embedding, .hidden_size = hidden,
+                                                .num_layers = layers}))),
+        head(register_module("head",
+                             nn::Linear({.in_features = hidden, .out_features = kVocabulary}))) {}
   // tokens [T, B] -> logits [T*B, 256]
   Var logits(Tape& tape, const IndexTensor& tokens) {
     const Var output = lstm(embed(tape, tokens)).output;  // [T, B, H]

@@ -8,6 +8,14 @@
 
 namespace recur::examples {
 
+namespace {
+
+nn::EmbeddingOptions embedding_options(const ModelOptions& options) {
+  return {.num_embeddings = options.vocabulary, .embedding_dim = options.embedding};
+}
+
+}  // namespace
+
 std::string model_name(ModelKind kind) {
   switch (kind) {
     case ModelKind::lstm: return "lstm";
@@ -28,8 +36,7 @@ ModelKind parse_model(const std::string& name) {
 // drawn from the generator), and named in the order embedding, rnn, head (PyTorch's attributes).
 RecurrentClassifier::RecurrentClassifier(const ModelOptions& options)
     : options_(options),
-      embedding_(register_module("embedding", nn::Embedding({.num_embeddings = options.vocabulary,
-                                                             .embedding_dim = options.embedding}))) {
+      embedding_(register_module("embedding", nn::Embedding(embedding_options(options)))) {
   auto head = std::make_unique<nn::Linear>(
       nn::LinearOptions{.in_features = options.hidden, .out_features = options.classes});
   switch (options.kind) {
@@ -94,10 +101,10 @@ StreamState RecurrentClassifier::read_chunk(Tape& tape, const IndexTensor& token
 
 WindowBaseline::WindowBaseline(const ModelOptions& options)
     : options_(options),
-      embedding_(register_module("embedding", nn::Embedding({.num_embeddings = options.vocabulary,
-                                                             .embedding_dim = options.embedding}))),
-      hidden_(register_module("hidden", nn::Linear({.in_features = options.window * options.embedding,
-                                                    .out_features = options.hidden}))),
+      embedding_(register_module("embedding", nn::Embedding(embedding_options(options)))),
+      hidden_(register_module("hidden",
+                              nn::Linear({.in_features = options.window * options.embedding,
+                                          .out_features = options.hidden}))),
       head_(register_module("head", nn::Linear({.in_features = options.hidden,
                                                 .out_features = options.classes}))) {}
 

@@ -103,24 +103,6 @@ Batch make_batch(Generator& generator, const Config& config, std::size_t batch) 
   return out;
 }
 
-// The class with the highest logit for each row of logits [B, V].
-IndexTensor predictions(const Tensor& logits) {
-  IndexTensor best = IndexTensor::from_shape({logits.shape(0)});
-  for (std::size_t b = 0; b < logits.shape(0); ++b) {
-    std::size_t arg = 0;
-    for (std::size_t v = 1; v < logits.shape(1); ++v)
-      if (logits(b, v) > logits(b, arg)) arg = v;
-    best(b) = static_cast<std::int64_t>(arg);
-  }
-  return best;
-}
-
-double accuracy(const IndexTensor& predicted, const IndexTensor& labels) {
-  std::size_t right = 0;
-  for (std::size_t b = 0; b < labels.size(); ++b) right += predicted(b) == labels(b);
-  return static_cast<double>(right) / static_cast<double>(labels.size());
-}
-
 // Build, train, evaluate, save and reload; 0 when the reloaded model agrees.
 int run(const Config& config) {
   // 1. Build the model. Weights are drawn from the default generator, so the seed fixes them.
@@ -170,9 +152,9 @@ int run(const Config& config) {
     tape.clear();
     logits = model.forward(tape, held_out.tokens).value();
   }
-  const IndexTensor predicted = predictions(logits);
-  std::printf("held-out accuracy %.3f (chance %.3f)\n", accuracy(predicted, held_out.labels),
-              1.0 / static_cast<double>(config.vocab));
+  const IndexTensor predicted = data::argmax(logits, 1);  // [B, V] -> the best class [B]
+  std::printf("held-out accuracy %.3f (chance %.3f)\n",
+              data::accuracy(predicted, held_out.labels), 1.0 / static_cast<double>(config.vocab));
 
   // [save and load]
   // 4. Save, load into a fresh model with different initial weights, and compare.
