@@ -4,7 +4,6 @@
 
 #include <array>
 #include <cstddef>
-
 #include <xtensor/xadapt.hpp>
 
 #include "core/tensor.hpp"
@@ -84,6 +83,27 @@ inline double squared_distance_of(const float* a, const float* b, std::size_t si
       }
     float partial = combine(acc);
     for (; i < end; ++i) partial += (a[i] - b[i]) * (a[i] - b[i]);
+    total += partial;
+  }
+  return total;
+}
+
+/// Sum of (x - center)^2 over `size` contiguous floats, blocks added in double as in sum_of:
+/// the second pass of a two-pass variance (layer_norm, var).
+inline double squared_deviation_of(const float* data, std::size_t size, float center) {
+  double total = 0.0;
+  constexpr std::size_t block = 4096;
+  for (std::size_t start = 0; start < size; start += block) {
+    const std::size_t end = start + block < size ? start + block : size;
+    float acc[kAccumulators] = {};
+    std::size_t i = start;
+    for (; i + kAccumulators <= end; i += kAccumulators)
+      for (std::size_t j = 0; j < kAccumulators; ++j) {
+        const float d = data[i + j] - center;
+        acc[j] += d * d;
+      }
+    float partial = combine(acc);
+    for (; i < end; ++i) partial += (data[i] - center) * (data[i] - center);
     total += partial;
   }
   return total;
