@@ -2,7 +2,6 @@
 // was recorded, throws recur::TapeError saying which, and reads none of the freed or reused
 // memory (the sanitizer build runs these cases under AddressSanitizer).
 #include <boost/test/unit_test.hpp>
-
 #include <cmath>
 #include <functional>
 #include <memory>
@@ -47,11 +46,13 @@ void expect_every_use_throws(const Var& var, const std::string& why) {
       {"requires_grad", [&] { (void)var.requires_grad(); }},
       {"tape", [&] { (void)var.tape(); }},
       {"an op", [&] { (void)tanh(var); }},
-      {"an op with a live input", [&] {
+      {"an op with a live input",
+       [&] {
          Tape other;
          (void)add(other.input(full({2, 3}, 1.0f)), var);
        }},
-      {"backward on another tape", [&] {
+      {"backward on another tape",
+       [&] {
          Tape other;
          other.backward(var);
        }},
@@ -112,7 +113,8 @@ BOOST_AUTO_TEST_CASE(every_var_recorded_before_a_clear_throws_cleared) {
   const Recorded after = record_on(tape, weight);
   for (const Var* var : {&before.input, &before.zeros, &before.parameter, &before.output})
     expect_every_use_throws(*var, "tape was cleared");
-  const std::string mixed = error_message<TapeError>([&] { (void)add(after.output, before.input); });
+  const std::string mixed =
+      error_message<TapeError>([&] { (void)add(after.output, before.input); });
   BOOST_TEST(contains(mixed, "tape was cleared"), mixed);
   BOOST_TEST(after.output.value()(1, 2) == std::tanh(1.0f));
 }

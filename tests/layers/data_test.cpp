@@ -1,7 +1,6 @@
 // recur::data: pad_sequence, the shuffling SequenceBatcher, argmax and accuracy.
-#include <boost/test/unit_test.hpp>
-
 #include <algorithm>
+#include <boost/test/unit_test.hpp>
 #include <cmath>
 #include <initializer_list>
 #include <set>
@@ -44,43 +43,51 @@ BOOST_AUTO_TEST_SUITE(data_helpers)
 
 BOOST_AUTO_TEST_CASE(pad_sequence_stacks_time_major_and_returns_lengths) {
   // [3, 2], [1, 2], [2, 2] -> [3, 3, 2], zero-padded after each sequence.
-  const std::vector<Tensor> sequences = {shaped({3, 2}, {1, 2, 3, 4, 5, 6}),
-                                         shaped({1, 2}, {7, 8}), shaped({2, 2}, {9, 10, 11, 12})};
+  const std::vector<Tensor> sequences = {shaped({3, 2}, {1, 2, 3, 4, 5, 6}), shaped({1, 2}, {7, 8}),
+                                         shaped({2, 2}, {9, 10, 11, 12})};
   const data::Padded<Tensor> out = data::pad_sequence(sequences);
-  const Tensor expected = shaped({3, 3, 2}, {1, 2, 7, 8, 9, 10,     // t = 0: b = 0, 1, 2
-                                             3, 4, 0, 0, 11, 12,    // t = 1
-                                             5, 6, 0, 0, 0, 0});    // t = 2
+  const Tensor expected = shaped({3, 3, 2}, {1, 2, 7, 8, 9, 10,   // t = 0: b = 0, 1, 2
+                                             3, 4, 0, 0, 11, 12,  // t = 1
+                                             5, 6, 0, 0, 0, 0});  // t = 2
   RECUR_CHECK_CLOSE(out.padded, expected, 0.0, 0.0);
-  BOOST_TEST(flat(out.lengths) == (std::vector<std::int64_t>{3, 1, 2}), boost::test_tools::per_element());
+  BOOST_TEST(flat(out.lengths) == (std::vector<std::int64_t>{3, 1, 2}),
+             boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(pad_sequence_batch_first_left_side_and_padding_value) {
   const std::vector<IndexTensor> sequences = {tokens({4, 5, 6}), tokens({7})};
-  const auto batch_first = data::pad_sequence(sequences, {.batch_first = true, .padding_value = -1});
+  const auto batch_first =
+      data::pad_sequence(sequences, {.batch_first = true, .padding_value = -1});
   BOOST_TEST(flat(batch_first.padded) == (std::vector<std::int64_t>{4, 5, 6, 7, -1, -1}),
              boost::test_tools::per_element());
-  BOOST_TEST(shape_str(Shape(batch_first.padded.shape().begin(), batch_first.padded.shape().end())) ==
-             "[2, 3]");
-  const auto left = data::pad_sequence(sequences, {.padding_value = 9, .side = data::PaddingSide::left});
+  BOOST_TEST(shape_str(Shape(batch_first.padded.shape().begin(),
+                             batch_first.padded.shape().end())) == "[2, 3]");
+  const auto left =
+      data::pad_sequence(sequences, {.padding_value = 9, .side = data::PaddingSide::left});
   // [T, B] = [3, 2]: the short sequence ends at the last step.
   BOOST_TEST(flat(left.padded) == (std::vector<std::int64_t>{4, 9, 5, 9, 6, 7}),
              boost::test_tools::per_element());
-  BOOST_TEST(flat(left.lengths) == (std::vector<std::int64_t>{3, 1}), boost::test_tools::per_element());
+  BOOST_TEST(flat(left.lengths) == (std::vector<std::int64_t>{3, 1}),
+             boost::test_tools::per_element());
   // A sequence of length 0 is all padding.
-  const auto with_empty = data::pad_sequence(token_list({tokens({1, 2}), IndexTensor::from_shape({0})}));
+  const auto with_empty =
+      data::pad_sequence(token_list({tokens({1, 2}), IndexTensor::from_shape({0})}));
   BOOST_TEST(flat(with_empty.padded) == (std::vector<std::int64_t>{1, 0, 2, 0}),
              boost::test_tools::per_element());
   BOOST_TEST(with_empty.lengths(1) == 0);
 }
 
 BOOST_AUTO_TEST_CASE(pad_sequence_refuses_bad_input_with_the_shapes) {
-  const std::string empty = error_message<ValueError>([] { data::pad_sequence(std::vector<Tensor>{}); });
+  const std::string empty =
+      error_message<ValueError>([] { data::pad_sequence(std::vector<Tensor>{}); });
   BOOST_TEST(contains(empty, "empty list"), empty);
-  const std::string trailing = error_message<ShapeError>(
-      [] { data::pad_sequence(tensor_list({zeros({2, 3}), zeros({4, 5})})); });
+  const std::string trailing = error_message<ShapeError>([] {
+    data::pad_sequence(tensor_list({zeros({2, 3}), zeros({4, 5})}));
+  });
   BOOST_TEST(contains(trailing, "sequence 1 has shape [4, 5]"), trailing);
   BOOST_TEST(contains(trailing, "[T_i, 3]"), trailing);
-  const std::string scalar = error_message<ShapeError>([] { data::pad_sequence(tensor_list({zeros({})})); });
+  const std::string scalar =
+      error_message<ShapeError>([] { data::pad_sequence(tensor_list({zeros({})})); });
   BOOST_TEST(contains(scalar, "0-d"), scalar);
   const std::string fraction = error_message<ValueError>(
       [] { data::pad_sequence(token_list({tokens({1})}), {.padding_value = 0.5}); });
@@ -93,7 +100,8 @@ BOOST_AUTO_TEST_CASE(batcher_visits_every_sequence_once_per_pass_in_a_new_order)
   std::vector<IndexTensor> sequences;
   IndexTensor labels = IndexTensor::from_shape({10});
   for (std::int64_t i = 0; i < 10; ++i) {
-    sequences.push_back(tokens(std::vector<std::int64_t>(static_cast<std::size_t>(i + 1), i + 100)));
+    sequences.push_back(
+        tokens(std::vector<std::int64_t>(static_cast<std::size_t>(i + 1), i + 100)));
     labels(static_cast<std::size_t>(i)) = 1000 + i;
   }
   data::SequenceBatcher batcher(sequences, {.batch_size = 4, .seed = 7}, labels);
@@ -127,11 +135,14 @@ BOOST_AUTO_TEST_CASE(batcher_visits_every_sequence_once_per_pass_in_a_new_order)
   // The same seed gives the same orders; shuffle = false gives the data set's order.
   data::SequenceBatcher again(sequences, {.batch_size = 4, .seed = 7}, labels);
   std::vector<std::size_t> first;
-  while (auto batch = again.next()) first.insert(first.end(), batch->indices.begin(), batch->indices.end());
+  while (auto batch = again.next())
+    first.insert(first.end(), batch->indices.begin(), batch->indices.end());
   BOOST_TEST(first == orders[0], boost::test_tools::per_element());
-  data::SequenceBatcher ordered(sequences, {.batch_size = 3, .shuffle = false, .batch_first = true});
+  data::SequenceBatcher ordered(sequences,
+                                {.batch_size = 3, .shuffle = false, .batch_first = true});
   const auto batch = ordered.next();
-  BOOST_TEST(batch->indices == (std::vector<std::size_t>{0, 1, 2}), boost::test_tools::per_element());
+  BOOST_TEST(batch->indices == (std::vector<std::size_t>{0, 1, 2}),
+             boost::test_tools::per_element());
   BOOST_TEST(batch->tokens.shape(0) == 3u);  // [B, T] = [3, 3]
   BOOST_TEST(batch->tokens(1, 1) == 101);
   BOOST_TEST(batch->tokens(1, 2) == 0);
@@ -144,11 +155,13 @@ BOOST_AUTO_TEST_CASE(batcher_refuses_bad_data_sets) {
   const std::string zero = error_message<ValueError>(
       [] { data::SequenceBatcher(token_list({tokens({1})}), {.batch_size = 0}); });
   BOOST_TEST(contains(zero, "batch_size"), zero);
-  const std::string rank = error_message<ShapeError>(
-      [] { data::SequenceBatcher(token_list({tokens({1}), IndexTensor::from_shape({2, 2})})); });
+  const std::string rank = error_message<ShapeError>([] {
+    data::SequenceBatcher(token_list({tokens({1}), IndexTensor::from_shape({2, 2})}));
+  });
   BOOST_TEST(contains(rank, "sequence 1 has shape [2, 2]"), rank);
-  const std::string labels = error_message<ShapeError>(
-      [] { data::SequenceBatcher(token_list({tokens({1}), tokens({2})}), {}, tokens({5, 6, 7})); });
+  const std::string labels = error_message<ShapeError>([] {
+    data::SequenceBatcher(token_list({tokens({1}), tokens({2})}), {}, tokens({5, 6, 7}));
+  });
   BOOST_TEST(contains(labels, "labels [3] must be [2]"), labels);
 }
 
@@ -180,12 +193,17 @@ BOOST_AUTO_TEST_CASE(accuracy_counts_matches_and_skips_ignored_labels) {
   // From logits [2, 2, 3] against labels [2, 2].
   const Tensor logits = shaped({2, 2, 3}, {0, 1, 0, 5, 0, 0, 0, 0, 1, 1, 2, 3});
   IndexTensor labels = IndexTensor::from_shape({2, 2});
-  labels(0, 0) = 1; labels(0, 1) = 0; labels(1, 0) = 0; labels(1, 1) = 2;
+  labels(0, 0) = 1;
+  labels(0, 1) = 0;
+  labels(1, 0) = 0;
+  labels(1, 1) = 2;
   BOOST_TEST(data::accuracy(logits, labels) == 0.75);
-  const std::string shapes = error_message<ShapeError>([&] { data::accuracy(logits, tokens({1, 2})); });
+  const std::string shapes = error_message<ShapeError>([&] {
+    data::accuracy(logits, tokens({1, 2}));
+  });
   BOOST_TEST(contains(shapes, "logits [2, 2, 3] do not fit labels [2]"), shapes);
-  const std::string nothing = error_message<ValueError>(
-      [&] { data::accuracy(tokens({1}), tokens({-100})); });
+  const std::string nothing =
+      error_message<ValueError>([&] { data::accuracy(tokens({1}), tokens({-100})); });
   BOOST_TEST(contains(nothing, "no position"), nothing);
 }
 

@@ -1,8 +1,7 @@
-// Declaring children with the owning Module::register_module(): a model built the natural way (each layer named once,
-// nested blocks, a ModuleList, a Sequential) has every parameter in parameters(),
+// Declaring children with the owning Module::register_module(): a model built the natural way (each
+// layer named once, nested blocks, a ModuleList, a Sequential) has every parameter in parameters(),
 // named_parameters(), the optimiser's gradients and the saved file, under PyTorch's names.
 #include <boost/test/unit_test.hpp>
-
 #include <memory>
 #include <string>
 #include <utility>
@@ -74,19 +73,28 @@ struct Model : nn::Module {
 // The names and shapes PyTorch gives the same model.
 const std::vector<std::pair<std::string, Shape>> expected_parameters = {
     {"embed.weight", {V, E}},
-    {"lstm.weight_ih_l0", {4 * H, E}},       {"lstm.weight_hh_l0", {4 * H, H}},
-    {"lstm.bias_ih_l0", {4 * H}},            {"lstm.bias_hh_l0", {4 * H}},
-    {"lstm.weight_ih_l1", {4 * H, H}},       {"lstm.weight_hh_l1", {4 * H, H}},
-    {"lstm.bias_ih_l1", {4 * H}},            {"lstm.bias_hh_l1", {4 * H}},
-    {"blocks.0.inner.weight", {H, H}},       {"blocks.0.inner.bias", {H}},
-    {"blocks.1.inner.weight", {H, H}},       {"blocks.1.inner.bias", {H}},
-    {"head.0.weight", {H, H}},               {"head.0.bias", {H}},
-    {"head.3.weight", {C, H}},               {"head.3.bias", {C}},
+    {"lstm.weight_ih_l0", {4 * H, E}},
+    {"lstm.weight_hh_l0", {4 * H, H}},
+    {"lstm.bias_ih_l0", {4 * H}},
+    {"lstm.bias_hh_l0", {4 * H}},
+    {"lstm.weight_ih_l1", {4 * H, H}},
+    {"lstm.weight_hh_l1", {4 * H, H}},
+    {"lstm.bias_ih_l1", {4 * H}},
+    {"lstm.bias_hh_l1", {4 * H}},
+    {"blocks.0.inner.weight", {H, H}},
+    {"blocks.0.inner.bias", {H}},
+    {"blocks.1.inner.weight", {H, H}},
+    {"blocks.1.inner.bias", {H}},
+    {"head.0.weight", {H, H}},
+    {"head.0.bias", {H}},
+    {"head.3.weight", {C, H}},
+    {"head.3.bias", {C}},
 };
 
 IndexTensor tokens_for_test() {
   IndexTensor tokens = IndexTensor::from_shape({5, 2});
-  for (std::size_t i = 0; i < tokens.size(); ++i) tokens.data()[i] = static_cast<std::int64_t>((3 * i + 1) % V);
+  for (std::size_t i = 0; i < tokens.size(); ++i)
+    tokens.data()[i] = static_cast<std::int64_t>((3 * i + 1) % V);
   return tokens;
 }
 
@@ -102,17 +110,21 @@ BOOST_AUTO_TEST_CASE(a_model_built_by_value_names_every_parameter_as_pytorch_doe
   std::size_t total = 0;
   for (std::size_t i = 0; i < named.size(); ++i) {
     BOOST_TEST(named[i].first == expected_parameters[i].first);
-    BOOST_TEST(shape_str(named[i].second->value.shape()) == shape_str(expected_parameters[i].second),
-               named[i].first);
+    BOOST_TEST(
+        shape_str(named[i].second->value.shape()) == shape_str(expected_parameters[i].second),
+        named[i].first);
     total += shape_numel(expected_parameters[i].second);
   }
   BOOST_TEST(model.num_parameters() == total);
-  // parameters() is the same list, and the references register_module() returned are the owned children.
+  // parameters() is the same list, and the references register_module() returned are the owned
+  // children.
   const auto parameters = model.parameters();
   for (std::size_t i = 0; i < named.size(); ++i) BOOST_TEST(parameters[i] == named[i].second);
-  BOOST_TEST(model.find_parameter("lstm.weight_hh_l1") == model.lstm.find_parameter("weight_hh_l1"));
+  BOOST_TEST(model.find_parameter("lstm.weight_hh_l1") ==
+             model.lstm.find_parameter("weight_hh_l1"));
   BOOST_TEST(model.find_parameter("blocks.1.inner.bias") == model.blocks[1].inner.bias());
-  BOOST_TEST(model.find_parameter("head.3.weight") == &dynamic_cast<nn::Linear&>(model.head[3]).weight());
+  BOOST_TEST(model.find_parameter("head.3.weight") ==
+             &dynamic_cast<nn::Linear&>(model.head[3]).weight());
   BOOST_TEST(model.blocks[0].name() == "0");
   BOOST_TEST(model.blocks.name() == "blocks");
 }
@@ -186,7 +198,8 @@ BOOST_AUTO_TEST_CASE(register_module_refuses_repeated_empty_and_dotted_names) {
   nn::Module model;
   model.register_module("head", nn::Identity());
   for (const char* name : {"head", "", "a.b"}) {
-    const std::string message = error_message<ValueError>([&] { model.register_module(name, nn::Identity()); });
+    const std::string message =
+        error_message<ValueError>([&] { model.register_module(name, nn::Identity()); });
     BOOST_TEST(contains(message, "register_module:"), name << ": " << message);
   }
   BOOST_TEST(model.named_children().size() == 1u);
@@ -204,7 +217,8 @@ BOOST_AUTO_TEST_CASE(moving_a_module_with_a_registered_member_throws_instead_of_
     Legacy() { register_module("head", head); }
   };
   nn::Module parent;
-  const std::string message = error_message<ValueError>([&] { parent.register_module("legacy", Legacy()); });
+  const std::string message =
+      error_message<ValueError>([&] { parent.register_module("legacy", Legacy()); });
   BOOST_TEST(contains(message, "registered by reference"), message);
   BOOST_TEST(contains(message, "'head'"), message);
   BOOST_TEST(parent.named_children().empty());
@@ -216,7 +230,8 @@ BOOST_AUTO_TEST_CASE(moving_a_module_with_a_registered_member_throws_instead_of_
 BOOST_AUTO_TEST_CASE(module_list_indexes_iterates_and_refuses_out_of_range) {
   nn::ModuleList<nn::Linear> list;
   BOOST_TEST(list.empty());
-  for (std::size_t i = 1; i <= 3; ++i) list.push_back(nn::Linear({.in_features = i, .out_features = 1}));
+  for (std::size_t i = 1; i <= 3; ++i)
+    list.push_back(nn::Linear({.in_features = i, .out_features = 1}));
   std::size_t expected_in = 1;
   for (nn::Linear& layer : list) BOOST_TEST(layer.options().in_features == expected_in++);
   BOOST_TEST(list.size() == 3u);
