@@ -3,11 +3,15 @@
 // derivative from the saved output y rather than recomputing it from x.
 #include "autograd/ops/elementwise.hpp"
 
+#include <algorithm>
+#include <limits>
+
 #include <xtensor/xmath.hpp>
 #include <xtensor/xnoalias.hpp>
 
 #include "autograd/ops/broadcast.hpp"
 #include "autograd/recorder.hpp"
+#include "core/error.hpp"
 
 namespace recur {
 
@@ -131,5 +135,102 @@ Var log(const Var& x) {
     if (ctx.needs_grad(0)) xt::noalias(ctx.grad_input(0)) += ctx.grad_output() / ctx.input(0);
   });
 }
+
+// y = |x|;  dx += dy sign(x)
+Var abs(const Var& x) {
+  NodeRecorder rec("abs", {x});
+  xt::noalias(rec.output(x.shape())) = xt::abs(x.value());
+  return rec.finish([](BackwardContext& ctx) {
+    if (ctx.needs_grad(0))
+      xt::noalias(ctx.grad_input(0)) += ctx.grad_output() * xt::sign(ctx.input(0));
+  });
+}
+
+// y = sqrt x;  dx += dy / (2 y)
+Var sqrt(const Var& x) {
+  NodeRecorder rec("sqrt", {x});
+  xt::noalias(rec.output(x.shape())) = xt::sqrt(x.value());
+  return rec.finish([](BackwardContext& ctx) {
+    if (ctx.needs_grad(0))
+      xt::noalias(ctx.grad_input(0)) += ctx.grad_output() / (2.0f * ctx.output());
+  });
+}
+
+// y = x^p;  dx += dy p x^(p - 1)  (nothing for p = 0, where torch's gradient is 0)
+Var pow(const Var& x, float exponent) {
+  NodeRecorder rec("pow", {x});
+  xt::noalias(rec.output(x.shape())) = xt::pow(x.value(), exponent);
+  return rec.finish([exponent](BackwardContext& ctx) {
+    if (!ctx.needs_grad(0) || exponent == 0.0f) return;
+    const Tensor& v = ctx.input(0);
+    if (exponent == 2.0f)  // the common square: no pow call
+      xt::noalias(ctx.grad_input(0)) += 2.0f * ctx.grad_output() * v;
+    else
+      xt::noalias(ctx.grad_input(0)) +=
+          (exponent * ctx.grad_output()) * xt::pow(v, exponent - 1.0f);
+  });
+}
+
+// y = min(max(x, lo), hi);  dx += dy where lo <= x <= hi
+Var clamp(const Var& x, std::optional<float> min, std::optional<float> max) {
+  if (!min && !max)
+    throw ValueError("clamp: give at least one of min and max (input " + shape_str(x.shape()) +
+                     ")");
+  constexpr float inf = std::numeric_limits<float>::infinity();
+  const float lo = min.value_or(-inf), hi = max.value_or(inf);
+  // With lo > hi, torch's min(max(x, lo), hi) is hi everywhere: clamping to [hi, hi] says so.
+  const float low = std::min(lo, hi);
+  NodeRecorder rec("clamp", {x});
+  const Tensor& v = x.value();
+  // Comparisons with NaN are false, so NaN passes through as torch's clamp lets it.
+  xt::noalias(rec.output(x.shape())) = xt::where(v > hi, hi, xt::where(v < low, low, v));
+  return rec.finish([lo, hi](BackwardContext& ctx) {
+    if (!ctx.needs_grad(0)) return;
+    const Tensor& v = ctx.input(0);
+    xt::noalias(ctx.grad_input(0)) += xt::where(v >= lo && v <= hi, ctx.grad_output(), 0.0f);
+  });
+}
+
+namespace {
+
+// Elementwise max (or min) with torch's gradient: a gets dy where it wins, dy / 2 where a == b,
+// and (as torch's masked rule does) dy where the comparison is undefined (NaN).
+Var extremum(const char* op, const Var& a, const Var& b, bool larger) {
+  const Shape shape = broadcast_shapes(op, a.shape(), b.shape());
+  NodeRecorder rec(op, {a, b});
+  const Tensor& av = a.value();
+  const Tensor& bv = b.value();
+  if (larger)
+    xt::noalias(rec.output(shape)) = xt::where(xt::isnan(av) || av > bv, av, bv);
+  else
+    xt::noalias(rec.output(shape)) = xt::where(xt::isnan(av) || av < bv, av, bv);
+  return rec.finish([larger](BackwardContext& ctx) {
+    const Tensor& av = ctx.input(0);
+    const Tensor& bv = ctx.input(1);
+    const Tensor& dy = ctx.grad_output();
+    // An input's share: 0 where it loses, dy / 2 on a tie, dy otherwise.
+    const auto share = [&](Tensor& target, const auto& loses) {
+      accumulate(target, xt::where(loses, 0.0f, xt::where(xt::equal(av, bv), 0.5f * dy, dy)));
+    };
+    if (ctx.needs_grad(0)) {
+      if (larger)
+        share(ctx.grad_input(0), av < bv);
+      else
+        share(ctx.grad_input(0), av > bv);
+    }
+    if (ctx.needs_grad(1)) {
+      if (larger)
+        share(ctx.grad_input(1), av > bv);
+      else
+        share(ctx.grad_input(1), av < bv);
+    }
+  });
+}
+
+}  // namespace
+
+Var maximum(const Var& a, const Var& b) { return extremum("maximum", a, b, true); }
+
+Var minimum(const Var& a, const Var& b) { return extremum("minimum", a, b, false); }
 
 }  // namespace recur

@@ -10,6 +10,8 @@
 /// @endcode
 #pragma once
 
+#include <optional>
+
 #include "autograd/var.hpp"
 
 namespace recur {
@@ -58,6 +60,38 @@ Var exp(const Var& x);
 /// @param x Positive values (the caller keeps them so); log(0) is -inf and log of a negative
 ///        number NaN, which anomaly mode reports.
 Var log(const Var& x);
+
+/// |x|, elementwise; its gradient is sign(x), 0 at 0 (torch's).
+/// @param x Any value.
+Var abs(const Var& x);
+/// The square root, elementwise; the gradient 1 / (2 sqrt x) is infinite at 0, as in torch.
+/// @param x Non-negative values (a negative one gives NaN, which anomaly mode reports).
+Var sqrt(const Var& x);
+/// x to a constant power, elementwise, as torch.pow(x, exponent): dx = exponent x^(exponent-1),
+/// and 0 for exponent 0.
+/// @param x Any value (positive for a non-integer exponent, or the result is NaN).
+/// @param exponent A constant; it gets no gradient.
+Var pow(const Var& x, float exponent);
+/// x limited to [min, max], as torch.clamp: min(max(x, min), max), so min > max gives max
+/// everywhere. The gradient is dy where min <= x <= max and 0 outside (torch's, bounds included).
+/// @code
+/// recur::Var p = recur::clamp(q, 1e-6f, 1.0f - 1e-6f);
+/// recur::Var r = recur::clamp(x, 0.0f, std::nullopt);   // only a lower bound
+/// @endcode
+/// @param x Any value; NaN stays NaN.
+/// @param min The lower bound, or std::nullopt for none. @param max The upper bound, or none.
+/// @throws recur::ValueError when both bounds are std::nullopt (torch refuses that too).
+Var clamp(const Var& x, std::optional<float> min, std::optional<float> max);
+/// The elementwise larger of a and b, broadcasting, as torch.maximum. Where a == b the gradient
+/// is split equally between them (torch's rule); NaN in either gives NaN.
+/// @param a, b Values on the same tape; their shapes broadcast to the result's.
+/// @throws recur::ShapeError if the shapes do not broadcast.
+Var maximum(const Var& a, const Var& b);
+/// The elementwise smaller of a and b, broadcasting, as torch.minimum; ties split the gradient
+/// equally.
+/// @param a, b Values on the same tape; their shapes broadcast to the result's.
+/// @throws recur::ShapeError if the shapes do not broadcast.
+Var minimum(const Var& a, const Var& b);
 
 /// @name Operators, for readable formulas
 /// @{

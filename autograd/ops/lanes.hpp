@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <xtensor/xadapt.hpp>
 
+#include "core/shape.hpp"
 #include "core/tensor.hpp"
 
 namespace recur::detail {
@@ -18,6 +19,19 @@ struct Lanes {
   std::size_t extent = 1;
   std::size_t inner = 1;
 };
+
+/// The shape of a reduction along `axis`: the axis removed, or kept with extent 1.
+template <class S>
+Shape reduced_shape(const S& shape, std::size_t axis, bool keepdim) {
+  Shape result;
+  for (std::size_t i = 0; i < shape.size(); ++i) {
+    if (i != axis)
+      result.push_back(shape[i]);
+    else if (keepdim)
+      result.push_back(1);
+  }
+  return result;
+}
 
 template <class S>
 Lanes lanes_of(const S& shape, std::size_t axis) {

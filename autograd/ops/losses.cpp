@@ -1,15 +1,19 @@
 // Losses with fused backward rules. cross_entropy computes log-softmax and the negative
 // log-likelihood in one pass per row and, when a gradient is wanted, keeps the per-row gradient
-// softmax - onehot in the node's saved buffer, so backward is one scaled addition.
+// softmax - onehot in the node's saved buffer, so backward is one scaled addition. The
+// elementwise losses (BCE with logits, Huber) write their terms into the saved buffer (pooled
+// scratch) to add them up in double blocks, and recompute what backward needs from the inputs.
 #include "autograd/ops/losses.hpp"
 
 #include <cmath>
+#include <cstring>
 #include <string>
 
 #include <xtensor/xmath.hpp>
 #include <xtensor/xnoalias.hpp>
 #include <xtensor/xview.hpp>
 
+#include "autograd/ops/broadcast.hpp"
 #include "autograd/ops/lanes.hpp"
 #include "autograd/recorder.hpp"
 #include "core/error.hpp"
@@ -22,6 +26,27 @@ using detail::span_of;
 // The output shape of a loss with per-element shape `elementwise` under `reduction`.
 Shape loss_shape(Reduction reduction, Shape elementwise) {
   return reduction == Reduction::none ? elementwise : Shape{};
+}
+
+// The factor of each term's gradient for a scalar loss: 1 / size for the mean, 1 for the sum.
+float reduction_scale(Reduction reduction, std::size_t size) {
+  return reduction == Reduction::mean ? 1.0f / static_cast<float>(size) : 1.0f;
+}
+
+// Sets the scalar y from the elementwise terms (mean or sum); nothing for Reduction::none,
+// where the terms are y.
+void reduce_terms(Tensor& y, const Tensor& terms, Reduction reduction) {
+  if (reduction == Reduction::none) return;
+  const double total = detail::sum_of(terms.data(), terms.size());
+  y() = static_cast<float>(reduction == Reduction::mean
+                               ? total / static_cast<double>(terms.size())
+                               : total);
+}
+
+void require_same_shape(const char* op, const Var& input, const Var& target) {
+  if (input.shape() != target.shape())
+    throw ShapeError(std::string(op) + ": input " + shape_str(input.shape()) + " and target " +
+                     shape_str(target.shape()) + " must have the same shape");
 }
 
 }  // namespace
@@ -128,6 +153,149 @@ Var mse_loss(const Var& input, const Var& target, Reduction reduction) {
     const float w = 2.0f * scale * dy();
     if (ctx.needs_grad(0)) xt::noalias(ctx.grad_input(0)) += w * (a - b);
     if (ctx.needs_grad(1)) xt::noalias(ctx.grad_input(1)) -= w * (a - b);
+  });
+}
+
+// With sp = softplus(-x) = log1p(e^-|x|) + max(-x, 0) and c = 1 + (p - 1) t (c = 1 without p):
+//   l = (1 - t) x + c sp
+//   dx += w ((1 - t) - c sigmoid(-x)),  dt += w (-x + (p - 1) sp),  dp += w t sp (reduced to p)
+// with w = dy (none) or dy / size (mean), dy (sum).
+Var binary_cross_entropy_with_logits(const Var& input, const Var& target, Reduction reduction,
+                                     const Var& pos_weight) {
+  const char* op = "binary_cross_entropy_with_logits";
+  require_same_shape(op, input, target);
+  const bool weighted = pos_weight.defined();
+  if (weighted && broadcast_shapes(op, pos_weight.shape(), input.shape()) != input.shape())
+    throw ShapeError(std::string(op) + ": pos_weight " + shape_str(pos_weight.shape()) +
+                     " does not broadcast to the input's shape " + shape_str(input.shape()));
+  NodeRecorder rec = weighted ? NodeRecorder(op, {input, target, pos_weight})
+                              : NodeRecorder(op, {input, target});
+  const Shape elementwise(input.shape().begin(), input.shape().end());
+  Tensor& y = rec.output(loss_shape(reduction, elementwise));
+  Tensor& terms = reduction == Reduction::none ? y : rec.saved(elementwise);
+  const Tensor& x = input.value();
+  const Tensor& t = target.value();
+  if (weighted)
+    xt::noalias(terms) = (1.0f - t) * x + (1.0f + (pos_weight.value() - 1.0f) * t) *
+                                              (xt::log1p(xt::exp(-xt::abs(x))) +
+                                               xt::maximum(-x, 0.0f));
+  else
+    xt::noalias(terms) = (1.0f - t) * x + (xt::log1p(xt::exp(-xt::abs(x))) + xt::maximum(-x, 0.0f));
+  reduce_terms(y, terms, reduction);
+  const float scale = reduction_scale(reduction, x.size());
+  return rec.finish([reduction, scale, weighted](BackwardContext& ctx) {
+    const Tensor& x = ctx.input(0);
+    const Tensor& t = ctx.input(1);
+    // upstream: dy for Reduction::none, the scalar w otherwise; one code path for both.
+    const auto add_gradients = [&](const auto& upstream) {
+      if (!weighted) {
+        if (ctx.needs_grad(0))
+          xt::noalias(ctx.grad_input(0)) += upstream * ((1.0f - t) - 1.0f / (1.0f + xt::exp(x)));
+        if (ctx.needs_grad(1)) xt::noalias(ctx.grad_input(1)) -= upstream * x;
+        return;
+      }
+      const Tensor& p = ctx.input(2);
+      if (ctx.needs_grad(0))
+        xt::noalias(ctx.grad_input(0)) +=
+            upstream * ((1.0f - t) - (1.0f + (p - 1.0f) * t) / (1.0f + xt::exp(x)));
+      if (ctx.needs_grad(1))
+        xt::noalias(ctx.grad_input(1)) +=
+            upstream * ((p - 1.0f) * (xt::log1p(xt::exp(-xt::abs(x))) + xt::maximum(-x, 0.0f)) - x);
+      if (ctx.needs_grad(2))
+        accumulate(ctx.grad_input(2),
+                   upstream * t * (xt::log1p(xt::exp(-xt::abs(x))) + xt::maximum(-x, 0.0f)));
+    };
+    if (reduction == Reduction::none)
+      add_gradients(ctx.grad_output());
+    else
+      add_gradients(scale * ctx.grad_output()());
+  });
+}
+
+// log_probs z [N, C], targets t [N]:  loss_n = -z_n[t_n]  (0 where t_n is ignored)
+//   mean over the rows not ignored (NaN, with a zero gradient, when all are: PyTorch's rule)
+//   dz_n[t_n] -= w_n,  w_n = dy / count (mean), dy (sum), dy_n (none)
+Var nll_loss(const Var& log_probs, const IndexTensor& targets, std::int64_t ignore_index,
+             Reduction reduction) {
+  if (log_probs.rank() != 2 || targets.dimension() != 1 || targets.shape(0) != log_probs.dim(0))
+    throw ShapeError("nll_loss: expected log_probs [N, C] and targets [N], got log_probs " +
+                     shape_str(log_probs.shape()) + " and targets " + shape_str(targets.shape()));
+  const std::size_t rows = log_probs.dim(0), classes = log_probs.dim(1);
+  const auto num_classes = static_cast<std::int64_t>(classes);
+  const std::int64_t* target = targets.data();
+  std::size_t count = 0;
+  for (std::size_t n = 0; n < rows; ++n) {
+    if (target[n] == ignore_index) continue;
+    if (target[n] < 0 || target[n] >= num_classes)
+      throw ValueError("nll_loss: target " + std::to_string(target[n]) + " (row " +
+                       std::to_string(n) + ") is out of range for " + std::to_string(classes) +
+                       " classes (valid: 0 to " + std::to_string(num_classes - 1) +
+                       ", or ignore_index " + std::to_string(ignore_index) + ")");
+    ++count;
+  }
+  NodeRecorder rec("nll_loss", {log_probs});
+  Tensor& y = rec.output(loss_shape(reduction, Shape{rows}));
+  const float* z = log_probs.value().data();
+  double total = 0.0;
+  for (std::size_t n = 0; n < rows; ++n) {
+    const float loss =
+        target[n] == ignore_index ? 0.0f : -z[n * classes + static_cast<std::size_t>(target[n])];
+    if (reduction == Reduction::none) y.data()[n] = loss;
+    total += loss;
+  }
+  if (reduction == Reduction::mean) y() = static_cast<float>(total / static_cast<double>(count));
+  if (reduction == Reduction::sum) y() = static_cast<float>(total);
+  if (rec.requires_grad()) {  // the targets' int64 bits, two floats each
+    Tensor& saved = rec.saved(Shape{2 * rows});
+    if (rows > 0) std::memcpy(saved.data(), target, rows * sizeof(std::int64_t));
+  }
+  const float scale =
+      reduction != Reduction::mean ? 1.0f : count == 0 ? 0.0f : 1.0f / static_cast<float>(count);
+  return rec.finish([reduction, scale, rows, classes, ignore_index](BackwardContext& ctx) {
+    if (!ctx.needs_grad(0)) return;
+    const float* saved = ctx.saved().data();
+    const float* dy = ctx.grad_output().data();
+    float* dz = ctx.grad_input(0).data();
+    for (std::size_t n = 0; n < rows; ++n) {
+      std::int64_t t = 0;
+      std::memcpy(&t, saved + 2 * n, sizeof t);
+      if (t == ignore_index) continue;
+      dz[n * classes + static_cast<std::size_t>(t)] -=
+          reduction == Reduction::none ? dy[n] : scale * dy[0];
+    }
+  });
+}
+
+// d = input - target:  l = d^2 / 2 where |d| < delta, delta (|d| - delta / 2) elsewhere
+//   dinput += w clamp(d, -delta, delta),  dtarget -= the same
+Var huber_loss(const Var& input, const Var& target, Reduction reduction, float delta) {
+  require_same_shape("huber_loss", input, target);
+  if (!(delta > 0.0f))
+    throw ValueError("huber_loss: delta must be positive, got " + std::to_string(delta));
+  NodeRecorder rec("huber_loss", {input, target});
+  const Shape elementwise(input.shape().begin(), input.shape().end());
+  Tensor& y = rec.output(loss_shape(reduction, elementwise));
+  Tensor& terms = reduction == Reduction::none ? y : rec.saved(elementwise);
+  xt::noalias(terms) = input.value() - target.value();  // d, then the terms in place
+  xt::noalias(terms) = xt::where(xt::abs(terms) < delta, 0.5f * terms * terms,
+                                 delta * (xt::abs(terms) - 0.5f * delta));
+  reduce_terms(y, terms, reduction);
+  const float scale = reduction_scale(reduction, terms.size());
+  return rec.finish([reduction, scale, delta](BackwardContext& ctx) {
+    const Tensor& a = ctx.input(0);
+    const Tensor& b = ctx.input(1);
+    const auto add_gradients = [&](const auto& upstream) {
+      if (ctx.needs_grad(0))
+        xt::noalias(ctx.grad_input(0)) +=
+            upstream * xt::where(a - b <= -delta, -delta, xt::where(a - b >= delta, delta, a - b));
+      if (ctx.needs_grad(1))
+        xt::noalias(ctx.grad_input(1)) -=
+            upstream * xt::where(a - b <= -delta, -delta, xt::where(a - b >= delta, delta, a - b));
+    };
+    if (reduction == Reduction::none)
+      add_gradients(ctx.grad_output());
+    else
+      add_gradients(scale * ctx.grad_output()());
   });
 }
 

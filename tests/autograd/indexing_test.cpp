@@ -161,6 +161,8 @@ BOOST_AUTO_TEST_CASE(bad_indices_name_the_op_the_index_and_the_extent) {
         index_select(x, 0, indices({1, 1}, {1}));
       },
       {"index_select", "1-D"});
+  expect_error<ShapeError>([&] { index_select(x, -3, IndexTensor{0}); },
+                           {"index_select", "axis -3"});
   BOOST_TEST(tape.size() == 1u);
 }
 

@@ -38,6 +38,8 @@ class OpFixture {
     if (found != vars_.end()) return found->second;
     return vars_.emplace(key, tape_.input(tensor("input." + key), true)).first->second;
   }
+  /// const.<name> recorded on the tape as a Var that wants no gradient.
+  Var constant_var(const std::string& key) { return tape_.input(constant(key)); }
   /// const.<name>, a constant tensor.
   Tensor constant(const std::string& key) const { return tensor("const." + key); }
   /// index.<name>, an integer tensor.
