@@ -1,8 +1,9 @@
 #include "layers/data_metrics.hpp"
 
-#include <cmath>
+#include <algorithm>
 #include <string>
 
+#include "autograd/ops/reductions.hpp"
 #include "core/error.hpp"
 #include "core/shape.hpp"
 
@@ -15,40 +16,6 @@ Shape shape_of_any(const T& tensor) {
 }
 
 }  // namespace
-
-// values [outer..., extent, inner...] -> [outer..., inner...]
-IndexTensor argmax(const Tensor& values, std::ptrdiff_t axis) {
-  const Shape shape = shape_of_any(values);
-  const auto rank = static_cast<std::ptrdiff_t>(shape.size());
-  if (rank == 0) throw ShapeError("argmax: the input is a 0-d tensor; it needs an axis to reduce");
-  if (axis < -rank || axis >= rank)
-    throw ShapeError("argmax: axis " + std::to_string(axis) + " is out of range for " +
-                     shape_str(shape) + " (expected -" + std::to_string(rank) + " to " +
-                     std::to_string(rank - 1) + ")");
-  const auto along = static_cast<std::size_t>(axis < 0 ? axis + rank : axis);
-  const std::size_t extent = shape[along];
-  if (extent == 0)
-    throw ShapeError("argmax: axis " + std::to_string(axis) + " of " + shape_str(shape) +
-                     " is empty, so it has no largest element");
-  std::size_t outer = 1, inner = 1;
-  for (std::size_t i = 0; i < along; ++i) outer *= shape[i];
-  for (std::size_t i = along + 1; i < shape.size(); ++i) inner *= shape[i];
-  Shape out_shape = shape;
-  out_shape.erase(out_shape.begin() + static_cast<std::ptrdiff_t>(along));
-  IndexTensor out = IndexTensor::from_shape(out_shape);
-  const float* data = values.data();
-  for (std::size_t o = 0; o < outer; ++o)
-    for (std::size_t i = 0; i < inner; ++i) {
-      const float* first = data + o * extent * inner + i;
-      std::size_t best = 0;
-      for (std::size_t k = 1; k < extent && !std::isnan(first[best * inner]); ++k) {
-        const float candidate = first[k * inner];
-        if (candidate > first[best * inner] || std::isnan(candidate)) best = k;
-      }
-      out.data()[o * inner + i] = static_cast<std::int64_t>(best);
-    }
-  return out;
-}
 
 std::size_t num_correct(const IndexTensor& predicted, const IndexTensor& labels,
                         std::int64_t ignore_index) {
@@ -81,7 +48,7 @@ double accuracy(const Tensor& logits, const IndexTensor& labels, std::int64_t ig
                                    label_shape.end()))
     throw ShapeError("accuracy: logits " + shape_str(shape) + " do not fit labels " +
                      shape_str(label_shape) + " (expected logits [..., C] for labels [...])");
-  return accuracy(argmax(logits, -1), labels, ignore_index);
+  return accuracy(recur::argmax(logits, -1), labels, ignore_index);
 }
 
 }  // namespace recur::data

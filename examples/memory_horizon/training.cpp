@@ -7,6 +7,7 @@
 
 #include "autograd/no_grad.hpp"
 #include "autograd/ops/losses.hpp"
+#include "autograd/ops/reductions.hpp"
 #include "distributed/distributed.hpp"
 #include "layers/data_metrics.hpp"
 #include "optim/adam.hpp"
@@ -28,7 +29,7 @@ bool beats_chance(double accuracy, const TaskOptions& task, std::size_t count) {
 
 // How many rows of logits [B, K] put their largest value on the label's class.
 std::size_t count_correct(const Tensor& logits, const IndexTensor& labels) {
-  return data::num_correct(data::argmax(logits, 1), labels);
+  return data::num_correct(argmax(logits, 1), labels);
 }
 
 // The share of `count` fresh sequences that `model` classifies right, in eval mode under no_grad,

@@ -152,7 +152,7 @@ int run(const Config& config) {
     tape.clear();
     logits = model.forward(tape, held_out.tokens).value();
   }
-  const IndexTensor predicted = data::argmax(logits, 1);  // [B, V] -> the best class [B]
+  const IndexTensor predicted = argmax(logits, 1);  // [B, V] -> the best class [B]
   std::printf("held-out accuracy %.3f (chance %.3f)\n",
               data::accuracy(predicted, held_out.labels), 1.0 / static_cast<double>(config.vocab));
 

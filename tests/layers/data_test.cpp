@@ -1,4 +1,4 @@
-// recur::data: pad_sequence, the shuffling SequenceBatcher, argmax and accuracy.
+// recur::data: pad_sequence, the shuffling SequenceBatcher and accuracy.
 #include <algorithm>
 #include <boost/test/unit_test.hpp>
 #include <cmath>
@@ -163,25 +163,6 @@ BOOST_AUTO_TEST_CASE(batcher_refuses_bad_data_sets) {
     data::SequenceBatcher(token_list({tokens({1}), tokens({2})}), {}, tokens({5, 6, 7}));
   });
   BOOST_TEST(contains(labels, "labels [3] must be [2]"), labels);
-}
-
-BOOST_AUTO_TEST_CASE(argmax_reduces_any_axis_with_torchs_ties_and_nans) {
-  // [2, 3, 2]
-  const Tensor values = shaped({2, 3, 2}, {1, 5, 3, 2, 3, 9,  //
-                                           -1, 0, -2, 0, -3, NAN});
-  BOOST_TEST(flat(data::argmax(values, 1)) == (std::vector<std::int64_t>{1, 2, 0, 2}),
-             boost::test_tools::per_element());  // ties (3, 3): the first; NaN is the largest
-  BOOST_TEST(flat(data::argmax(values, -1)) == (std::vector<std::int64_t>{1, 0, 1, 1, 1, 1}),
-             boost::test_tools::per_element());
-  BOOST_TEST(flat(data::argmax(values, 0)) == (std::vector<std::int64_t>{0, 0, 0, 0, 0, 1}),
-             boost::test_tools::per_element());
-  const IndexTensor row = data::argmax(shaped({4}, {0.5f, 2.0f, -1.0f, 2.0f}));
-  BOOST_TEST(row.dimension() == 0u);
-  BOOST_TEST(row() == 1);
-  const std::string axis = error_message<ShapeError>([&] { data::argmax(values, 3); });
-  BOOST_TEST(contains(axis, "axis 3 is out of range for [2, 3, 2]"), axis);
-  const std::string empty = error_message<ShapeError>([] { data::argmax(zeros({2, 0}), 1); });
-  BOOST_TEST(contains(empty, "empty"), empty);
 }
 
 BOOST_AUTO_TEST_CASE(accuracy_counts_matches_and_skips_ignored_labels) {
