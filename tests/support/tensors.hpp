@@ -25,4 +25,14 @@ inline Tensor random_tensor(const Shape& shape, std::uint64_t seed, float low = 
   return generator.uniform(shape, low, high);
 }
 
+/// Magnitudes uniform in [low, high) with random signs: inputs kept away from a kink at 0 (abs,
+/// relu, leaky_relu) by more than gradcheck's step.
+inline Tensor away_from_zero(const Shape& shape, std::uint64_t seed, float low = 0.2f,
+                             float high = 2.0f) {
+  Generator generator(seed);
+  Tensor values = generator.uniform(shape, low, high);
+  for (float& v : values) v = generator.next_float() < 0.5f ? -v : v;
+  return values;
+}
+
 }  // namespace recur::test
