@@ -70,4 +70,21 @@ Padded<IndexTensor> pad_sequence(const std::vector<IndexTensor>& sequences,
   return pad(sequences, options, static_cast<std::int64_t>(options.padding_value));
 }
 
+xt::xarray<bool> padding_mask(const IndexTensor& lengths, std::size_t max_length) {
+  if (lengths.dimension() != 1)
+    throw ShapeError("padding_mask: lengths " + shape_str(shape_of_any(lengths)) +
+                     " must be 1-d [B]");
+  const std::size_t batch = lengths.size();
+  xt::xarray<bool> mask = xt::xarray<bool>::from_shape({batch, max_length});
+  for (std::size_t b = 0; b < batch; ++b) {
+    const std::int64_t length = lengths(b);
+    if (length < 0 || static_cast<std::size_t>(length) > max_length)
+      throw ValueError("padding_mask: length " + std::to_string(length) + " of sequence " +
+                       std::to_string(b) + " is outside [0, " + std::to_string(max_length) + "]");
+    for (std::size_t t = 0; t < max_length; ++t)
+      mask(b, t) = t >= static_cast<std::size_t>(length);
+  }
+  return mask;
+}
+
 }  // namespace recur::data

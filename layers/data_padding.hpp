@@ -1,14 +1,19 @@
 /// @file
 /// pad_sequence: variable-length sequences into one padded batch plus their lengths.
+///
+/// recur::data holds the data helpers: padding, batching and scoring sequences
+/// (torch.nn.utils.rnn, a DataLoader's batching, accuracy), so that a training program does not
+/// write its own. @see @ref models_data "Data: padding, batching and scoring".
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
+#include <xtensor/xarray.hpp>
+
 #include "core/tensor.hpp"
 
-/// Data helpers: padding, batching and scoring sequences (torch.nn.utils.rnn, a DataLoader's
-/// batching, argmax and accuracy), so that a training program does not write its own.
 namespace recur::data {
 
 /// Which end of a shorter sequence the padding goes to.
@@ -50,5 +55,16 @@ Padded<Tensor> pad_sequence(const std::vector<Tensor>& sequences, const PadOptio
 /// @throws recur::ShapeError as for float sequences.
 Padded<IndexTensor> pad_sequence(const std::vector<IndexTensor>& sequences,
                                  const PadOptions& options = {});
+
+/// [B, T] booleans, true at the padded positions of sequences of these `lengths` (padding on the
+/// right): the `key_padding_mask` of nn::MultiheadAttention for a padded batch.
+/// @code
+/// auto mask = recur::data::padding_mask(batch.lengths, batch.tokens.shape(0));
+/// auto [y, weights] = attention(x, x, x, {.key_padding_mask = mask});
+/// @endcode
+/// @param lengths [B], each at most max_length. @param max_length T.
+/// @throws recur::ShapeError when lengths is not 1-d.
+/// @throws recur::ValueError for a length below 0 or above max_length.
+xt::xarray<bool> padding_mask(const IndexTensor& lengths, std::size_t max_length);
 
 }  // namespace recur::data

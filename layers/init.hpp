@@ -1,14 +1,6 @@
 /// @file
-/// Weight initialisers with torch.nn.init's names, formulas and defaults.
-#pragma once
-
-#include <cstddef>
-#include <optional>
-
-#include "autograd/parameter.hpp"
-#include "core/random.hpp"
-#include "core/tensor.hpp"
-
+/// Weight initialisers with torch.nn.init's names, formulas and defaults, in recur::nn::init.
+///
 /// Initialisers that overwrite a tensor or a parameter in place, as torch.nn.init does: the same
 /// names (with torch's trailing underscore for "in place"), the same formulas for the bounds and
 /// standard deviations, the same defaults. The numbers come from a recur::Generator
@@ -21,7 +13,16 @@
 /// recur::nn::init::orthogonal_(lstm_weight_hh, recur::nn::init::calculate_gain(
 ///     recur::nn::init::Nonlinearity::tanh));
 /// @endcode
-/// @see @ref models "Building models" for when to use which.
+/// @see @ref models_init "Initialisation" in Building models.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+
+#include "autograd/parameter.hpp"
+#include "core/random.hpp"
+#include "core/tensor.hpp"
+
 namespace recur::nn::init {
 
 /// The nonlinearity a layer's output goes through, for calculate_gain().

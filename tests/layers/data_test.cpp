@@ -94,6 +94,16 @@ BOOST_AUTO_TEST_CASE(pad_sequence_refuses_bad_input_with_the_shapes) {
   BOOST_TEST(contains(fraction, "not an integer"), fraction);
 }
 
+BOOST_AUTO_TEST_CASE(padding_mask_marks_the_steps_past_each_length) {
+  const xt::xarray<bool> mask = data::padding_mask(tokens({3, 1, 0}), 3);
+  const std::vector<bool> expected = {false, false, false, false, true, true, true, true, true};
+  BOOST_TEST(std::vector<bool>(mask.begin(), mask.end()) == expected,
+             boost::test_tools::per_element());
+  const std::string too_long =
+      error_message<ValueError>([] { data::padding_mask(tokens({2, 5}), 4); });
+  BOOST_TEST(contains(too_long, "length 5 of sequence 1 is outside [0, 4]"), too_long);
+}
+
 BOOST_AUTO_TEST_CASE(batcher_visits_every_sequence_once_per_pass_in_a_new_order) {
   // 10 sequences of lengths 1..10 whose tokens are their own index: a batch shows which
   // sequences it holds, and that each was padded whole.
