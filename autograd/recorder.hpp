@@ -18,7 +18,8 @@ namespace recur {
 class BackwardContext {
  public:
   /// The context of node `index` of `tape` (made by the tape's backward walk).
-  BackwardContext(Tape& tape, std::uint32_t index) : tape_(tape), node_(tape.node(index)) {}
+  BackwardContext(Tape& tape, std::uint32_t index)
+      : tape_(tape), node_(tape.node(index)), index_(index) {}
 
   /// dL/dy, the gradient arriving at this op's output.
   const Tensor& grad_output() const { return node_.grad; }
@@ -38,10 +39,19 @@ class BackwardContext {
   /// yet in this backward, its buffer uninitialised (spares a zero-fill and an addition pass
   /// over a large gradient); nullptr when it already holds a contribution (use grad_input()).
   Tensor* grad_input_to_overwrite(std::size_t i) { return tape_.fresh_grad_buffer(node_.inputs[i]); }
+  /// The gradient of the node recorded `offset` nodes after this one, or nullptr when no
+  /// gradient reached it. An op with several results records the extra ones as nodes right
+  /// after its own (each taking this op's output as input, so this rule still runs when only
+  /// they are used) and reads their gradients here (recur::recurrence's final states).
+  const Tensor* grad_of_later_node(std::size_t offset) const {
+    const Node& later = tape_.node(static_cast<std::uint32_t>(index_ + offset));
+    return later.grad_ready ? &later.grad : nullptr;
+  }
 
  private:
   Tape& tape_;
   Node& node_;
+  std::uint32_t index_;
 };
 
 /// Records one op on the tape. An op is written as:

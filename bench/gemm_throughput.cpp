@@ -13,7 +13,7 @@
 
 #include "core/gemm.hpp"
 #include "core/random.hpp"
-#include "layers/packed_gemm.hpp"
+#include "core/kernels/packed_product.hpp"
 
 #if defined(__AVX2__) && defined(__FMA__)
 #include <immintrin.h>
@@ -99,10 +99,10 @@ double fma_peak(double seconds) {
 #endif
 }
 
-// GFLOP/s of the packed recurrent product (layers/packed_gemm.hpp) on [m x k] by [k x n].
+// GFLOP/s of the packed recurrent product (core/kernels/packed_product.hpp) on [m x k] by [k x n].
 double packed_product(const recur::Tensor& a, const recur::Tensor& b, recur::Tensor& c,
                       double seconds) {
-  recur::nn::detail::PackedRight packed;
+  recur::kernels::PackedRight packed;
   const std::size_t m = a.shape(0), k = a.shape(1), n = b.shape(1);
   packed.pack(b.data(), false, k, n);
   double best = 0;

@@ -5,9 +5,13 @@ include(CMakePackageConfigHelpers)
 install(TARGETS recur EXPORT recurTargets
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
+# core/kernels/ (packed products, register tiles) and autograd/recurrence/ (the recurrence op's
+# buffers and passes) are the library's own business, not an interface: their headers stay out
+# of the installed tree.
 foreach(dir core autograd layers optim recur)
   install(DIRECTORY ${PROJECT_SOURCE_DIR}/${dir}/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/recur/${dir}
-          FILES_MATCHING PATTERN "*.hpp" PATTERN "pch.hpp" EXCLUDE)
+          FILES_MATCHING PATTERN "*.hpp" PATTERN "pch.hpp" EXCLUDE PATTERN "kernels" EXCLUDE
+          PATTERN "recurrence" EXCLUDE)
 endforeach()
 install(FILES ${PROJECT_SOURCE_DIR}/recur/recur.hpp DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/recur)
 install(EXPORT recurTargets NAMESPACE recur:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/recur)

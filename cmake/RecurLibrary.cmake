@@ -1,8 +1,10 @@
 # The library target recur::recur: every .cpp under the four library folders.
 file(GLOB RECUR_SOURCES CONFIGURE_DEPENDS
   ${PROJECT_SOURCE_DIR}/core/*.cpp
+  ${PROJECT_SOURCE_DIR}/core/kernels/*.cpp
   ${PROJECT_SOURCE_DIR}/autograd/*.cpp
   ${PROJECT_SOURCE_DIR}/autograd/ops/*.cpp
+  ${PROJECT_SOURCE_DIR}/autograd/recurrence/*.cpp
   ${PROJECT_SOURCE_DIR}/layers/*.cpp
   ${PROJECT_SOURCE_DIR}/optim/*.cpp)
 

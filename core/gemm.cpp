@@ -29,6 +29,23 @@ void gemm_raw(const float* a, bool transpose_a, const float* b, bool transpose_b
               transpose_b ? CblasTrans : CblasNoTrans, M, N, K, alpha, a, lda, b, ldb, beta, c, N);
 }
 
+void gemm_strided(const float* a, std::size_t lda, bool transpose_a, const float* b,
+                  std::size_t ldb, bool transpose_b, float* c, std::size_t ldc, std::size_t m,
+                  std::size_t n, std::size_t k, float alpha, float beta) {
+  if (m == 0 || n == 0) return;
+  if (k == 0) {
+    for (std::size_t i = 0; i < m; ++i)
+      for (std::size_t j = 0; j < n; ++j)
+        c[i * ldc + j] = beta == 0.0f ? 0.0f : beta * c[i * ldc + j];
+    return;
+  }
+  cblas_sgemm(CblasRowMajor, transpose_a ? CblasTrans : CblasNoTrans,
+              transpose_b ? CblasTrans : CblasNoTrans, static_cast<blasint>(m),
+              static_cast<blasint>(n), static_cast<blasint>(k), alpha, a,
+              static_cast<blasint>(lda), b, static_cast<blasint>(ldb), beta, c,
+              static_cast<blasint>(ldc));
+}
+
 void gemm(const Tensor& a, bool transpose_a, const Tensor& b, bool transpose_b, Tensor& c,
           float alpha, float beta, const char* op) {
   if (a.dimension() != 2 || b.dimension() != 2 || c.dimension() != 2)

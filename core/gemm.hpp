@@ -25,6 +25,13 @@ void gemm(const Tensor& a, bool transpose_a, const Tensor& b, bool transpose_b, 
 void gemm_raw(const float* a, bool transpose_a, const float* b, bool transpose_b, float* c,
               std::size_t m, std::size_t n, std::size_t k, float alpha, float beta);
 
+/// gemm_raw() on blocks of larger matrices: lda, ldb and ldc are the row strides (in floats) of
+/// A, B and C as stored, so a product can read or write a column block in place (the weight
+/// gradient of one fed-back state within a recurrent weight [G, R * H]). No checks.
+void gemm_strided(const float* a, std::size_t lda, bool transpose_a, const float* b,
+                  std::size_t ldb, bool transpose_b, float* c, std::size_t ldc, std::size_t m,
+                  std::size_t n, std::size_t k, float alpha, float beta);
+
 /// Sets how many threads OpenBLAS uses (it ignores torch's or OpenMP's settings).
 void set_num_threads(int threads);
 

@@ -7,6 +7,7 @@
 
 #include "autograd/var.hpp"
 #include "layers/module.hpp"
+#include "layers/recurrent_layer.hpp"
 
 namespace recur::nn {
 
@@ -22,30 +23,6 @@ struct LSTMState {
   Var c;  ///< Cell state.
 };
 
-namespace detail {
-enum class CellKind;
-struct StepState;
-
-/// What the three cells share: their parameters and the step through the shared cell equations.
-class CellBase : public Module {
- protected:
-  /// Registers weight_ih [G, I], weight_hh [G, H] and, with `bias`, bias_ih and bias_hh [G].
-  CellBase(const char* name, CellKind kind, std::size_t input_size, std::size_t hidden_size,
-           bool bias);
-  /// Checks x [B, I] and the state's shapes, fills an empty state with zeros and runs one step.
-  StepState step(const Var& x, const Var& h, const Var& c);
-
-  Parameter* weight_ih_ = nullptr;  ///< [G, I]
-  Parameter* weight_hh_ = nullptr;  ///< [G, H]
-  Parameter* bias_ih_ = nullptr;    ///< [G] or null
-  Parameter* bias_hh_ = nullptr;    ///< [G] or null
-
- private:
-  const char* name_;
-  CellKind kind_;
-  std::size_t input_size_, hidden_size_;
-};
-}  // namespace detail
 
 /// Options of RNNCell, in torch.nn.RNNCell's order.
 struct RNNCellOptions {
@@ -64,7 +41,7 @@ struct RNNCellOptions {
 /// h = cell(x2, h);
 /// @endcode
 /// @see @ref recurrent_zoo "The recurrent zoo" for the equations, names and shapes of the weights.
-class RNNCell : public detail::CellBase {
+class RNNCell : public detail::StepModule {
  public:
   /// A cell with freshly initialised weights.
   /// @throws recur::ValueError for a zero size.
@@ -102,7 +79,7 @@ struct LSTMCellOptions {
 /// state = cell(x2, state);
 /// @endcode
 /// @see @ref recurrent_zoo "The recurrent zoo" for the equations, names and shapes of the weights.
-class LSTMCell : public detail::CellBase {
+class LSTMCell : public detail::StepModule {
  public:
   /// A cell with freshly initialised weights.
   /// @throws recur::ValueError for bad options.
@@ -137,7 +114,7 @@ struct GRUCellOptions {
 /// recur::Var h = cell(x);        // x: [B, 4] -> h: [B, 8]
 /// @endcode
 /// @see @ref recurrent_zoo "The recurrent zoo" for the equations, names and shapes of the weights.
-class GRUCell : public detail::CellBase {
+class GRUCell : public detail::StepModule {
  public:
   /// A cell with freshly initialised weights.
   /// @throws recur::ValueError for a zero size.

@@ -3,7 +3,7 @@
 #pragma once
 
 #include "layers/cells.hpp"
-#include "layers/recurrent_base.hpp"
+#include "layers/recurrent_layer.hpp"
 #include "layers/rnn.hpp"
 
 namespace recur::nn {
@@ -34,7 +34,7 @@ using GRUResult = RNNResult;
 /// auto [output, h_n] = gru(x);      // x: [T, B, 8] -> output [T, B, 32], h_n [2, B, 16]
 /// @endcode
 /// @see @ref recurrent_zoo "The recurrent zoo" for the equations, names and shapes of the weights.
-class GRU : public detail::RecurrentBase {
+class GRU : public detail::RecurrentLayer {
  public:
   /// A layer with freshly initialised weights.
   /// @throws recur::ValueError for bad options.

@@ -3,7 +3,7 @@
 #pragma once
 
 #include "layers/cells.hpp"
-#include "layers/recurrent_base.hpp"
+#include "layers/recurrent_layer.hpp"
 
 namespace recur::nn {
 
@@ -45,7 +45,7 @@ struct LSTMResult {
 /// auto next = lstm(x2, state);           // continue from (h_n, c_n), each [4, B, 128]
 /// @endcode
 /// @see @ref recurrent_zoo "The recurrent zoo" for the equations, names and shapes of the weights.
-class LSTM : public detail::RecurrentBase {
+class LSTM : public detail::RecurrentLayer {
  public:
   /// A layer with freshly initialised weights.
   /// @throws recur::ValueError for bad options.

@@ -1,7 +1,7 @@
-// RNN, LSTM and GRU: each turns its options into the shared engine's spec and its results into
-// PyTorch's tuples.
+// RNN, LSTM and GRU: each is the shared sequence layer (recurrent_layer.cpp) with its built-in
+// cell (builtin_cells.hpp), taking its torch.nn options and giving PyTorch's tuples.
 #include "core/error.hpp"
-#include "layers/cell_steps.hpp"
+#include "layers/builtin_cells.hpp"
 #include "layers/gru.hpp"
 #include "layers/lstm.hpp"
 #include "layers/rnn.hpp"
@@ -9,28 +9,27 @@
 namespace recur::nn {
 namespace {
 
-detail::RecurrentSpec spec_of(const RNNOptions& o) {
-  return {.name = "RNN",
-          .kind = o.nonlinearity == Nonlinearity::relu ? detail::CellKind::rnn_relu
-                                                       : detail::CellKind::rnn_tanh,
-          .input_size = o.input_size, .hidden_size = o.hidden_size, .num_layers = o.num_layers,
+RecurrentOptions options_of(const RNNOptions& o) {
+  return {.input_size = o.input_size, .hidden_size = o.hidden_size, .num_layers = o.num_layers,
           .bias = o.bias, .batch_first = o.batch_first, .dropout = o.dropout,
           .bidirectional = o.bidirectional, .recurrent_dropout = o.recurrent_dropout};
 }
 
-detail::RecurrentSpec spec_of(const LSTMOptions& o) {
-  return {.name = "LSTM", .kind = detail::CellKind::lstm, .input_size = o.input_size,
-          .hidden_size = o.hidden_size, .num_layers = o.num_layers, .bias = o.bias,
-          .batch_first = o.batch_first, .dropout = o.dropout, .bidirectional = o.bidirectional,
-          .proj_size = o.proj_size, .forget_bias = o.forget_bias,
+RecurrentOptions options_of(const LSTMOptions& o) {
+  return {.input_size = o.input_size, .hidden_size = o.hidden_size, .num_layers = o.num_layers,
+          .bias = o.bias, .batch_first = o.batch_first, .dropout = o.dropout,
+          .bidirectional = o.bidirectional, .proj_size = o.proj_size,
           .recurrent_dropout = o.recurrent_dropout};
 }
 
-detail::RecurrentSpec spec_of(const GRUOptions& o) {
-  return {.name = "GRU", .kind = detail::CellKind::gru, .input_size = o.input_size,
-          .hidden_size = o.hidden_size, .num_layers = o.num_layers, .bias = o.bias,
-          .batch_first = o.batch_first, .dropout = o.dropout, .bidirectional = o.bidirectional,
-          .recurrent_dropout = o.recurrent_dropout};
+RecurrentOptions options_of(const GRUOptions& o) {
+  return {.input_size = o.input_size, .hidden_size = o.hidden_size, .num_layers = o.num_layers,
+          .bias = o.bias, .batch_first = o.batch_first, .dropout = o.dropout,
+          .bidirectional = o.bidirectional, .recurrent_dropout = o.recurrent_dropout};
+}
+
+const cell::CellSpec& rnn_spec(Nonlinearity nonlinearity) {
+  return nonlinearity == Nonlinearity::relu ? detail::rnn_relu_spec() : detail::rnn_tanh_spec();
 }
 
 void require_whole_state(const LSTMState& state) {
@@ -41,42 +40,58 @@ void require_whole_state(const LSTMState& state) {
 
 }  // namespace
 
-RNN::RNN(const RNNOptions& options) : RecurrentBase(spec_of(options)), options_(options) {}
+RNN::RNN(const RNNOptions& options)
+    : RecurrentLayer("RNN", rnn_spec(options.nonlinearity), options_of(options), nullptr),
+      options_(options) {}
 
 RNNResult RNN::forward(const Var& input, const Var& h0) {
-  const detail::RecurrentOutputs out = run(input, h0, Var(), nullptr);
-  return {out.output, out.h_n};
+  const RecurrentResult out = run(input, nullptr, {h0});
+  return {out.output, out.states[0]};
 }
 
 RNNResult RNN::forward(const Var& input, const IndexTensor& lengths, const Var& h0) {
-  const detail::RecurrentOutputs out = run(input, h0, Var(), &lengths);
-  return {out.output, out.h_n};
+  const RecurrentResult out = run(input, &lengths, {h0});
+  return {out.output, out.states[0]};
 }
 
-LSTM::LSTM(const LSTMOptions& options) : RecurrentBase(spec_of(options)), options_(options) {}
+LSTM::LSTM(const LSTMOptions& options)
+    : RecurrentLayer("LSTM", detail::lstm_spec(), options_of(options), nullptr),
+      options_(options) {
+  if (options.forget_bias == 0.0f) return;
+  if (!options.bias)
+    throw ValueError("LSTM: forget_bias " + std::to_string(options.forget_bias) +
+                     " needs bias = true");
+  const std::size_t directions = options.bidirectional ? 2 : 1;
+  for (std::size_t layer = 0; layer < options.num_layers; ++layer)
+    for (std::size_t direction = 0; direction < directions; ++direction)
+      detail::add_forget_bias(*parameter_of("bias_ih", layer, direction), options.hidden_size,
+                              options.forget_bias);
+}
 
 LSTMResult LSTM::forward(const Var& input, const LSTMState& state) {
   require_whole_state(state);
-  const detail::RecurrentOutputs out = run(input, state.h, state.c, nullptr);
-  return {out.output, {out.h_n, out.c_n}};
+  const RecurrentResult out = run(input, nullptr, {state.h, state.c});
+  return {out.output, {out.states[0], out.states[1]}};
 }
 
 LSTMResult LSTM::forward(const Var& input, const IndexTensor& lengths, const LSTMState& state) {
   require_whole_state(state);
-  const detail::RecurrentOutputs out = run(input, state.h, state.c, &lengths);
-  return {out.output, {out.h_n, out.c_n}};
+  const RecurrentResult out = run(input, &lengths, {state.h, state.c});
+  return {out.output, {out.states[0], out.states[1]}};
 }
 
-GRU::GRU(const GRUOptions& options) : RecurrentBase(spec_of(options)), options_(options) {}
+GRU::GRU(const GRUOptions& options)
+    : RecurrentLayer("GRU", detail::gru_spec(), options_of(options), nullptr),
+      options_(options) {}
 
 GRUResult GRU::forward(const Var& input, const Var& h0) {
-  const detail::RecurrentOutputs out = run(input, h0, Var(), nullptr);
-  return {out.output, out.h_n};
+  const RecurrentResult out = run(input, nullptr, {h0});
+  return {out.output, out.states[0]};
 }
 
 GRUResult GRU::forward(const Var& input, const IndexTensor& lengths, const Var& h0) {
-  const detail::RecurrentOutputs out = run(input, h0, Var(), &lengths);
-  return {out.output, out.h_n};
+  const RecurrentResult out = run(input, &lengths, {h0});
+  return {out.output, out.states[0]};
 }
 
 }  // namespace recur::nn

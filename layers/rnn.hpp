@@ -3,7 +3,7 @@
 #pragma once
 
 #include "layers/cells.hpp"
-#include "layers/recurrent_base.hpp"
+#include "layers/recurrent_layer.hpp"
 
 namespace recur::nn {
 
@@ -38,7 +38,7 @@ struct RNNResult {
 /// auto padded = rnn(x, lengths, h_n);    // a padded batch, lengths: IndexTensor [B]
 /// @endcode
 /// @see @ref recurrent_zoo "The recurrent zoo" for the equations, names and shapes of the weights.
-class RNN : public detail::RecurrentBase {
+class RNN : public detail::RecurrentLayer {
  public:
   /// A layer with freshly initialised weights.
   /// @throws recur::ValueError for bad options.

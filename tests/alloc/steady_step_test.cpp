@@ -23,10 +23,12 @@
 #include "core/random.hpp"
 #include "layers/gru.hpp"
 #include "layers/linear.hpp"
+#include "layers/recurrent.hpp"
 #include "layers/lstm.hpp"
 #include "layers/rnn.hpp"
 #include "optim/adam.hpp"
 #include "optim/clip.hpp"
+#include "docs/snippets/peephole_lstm.hpp"
 
 using namespace recur;
 
@@ -67,12 +69,16 @@ struct Loop {
   optim::Adam adam;
   Tensor x = random_input(1);
   IndexTensor targets = random_targets(2);
+  IndexTensor lengths{T, 3, 5, 1};  // B sequences, several shorter, not sorted
+  bool padded = false;
   Tape tape;
   float loss_value = 0.0f;
 
   template <class Options>
-  explicit Loop(const Options& options)
-      : layer(options), parameters(all_parameters()), adam(parameters) {}
+  explicit Loop(const Options& options, bool padded_batch)
+      : layer(options), parameters(all_parameters()), adam(parameters), padded(padded_batch) {}
+
+  Var run(const Var& input) { return padded ? layer(input, lengths).output : layer(input).output; }
 
   std::vector<Parameter*> all_parameters() {
     std::vector<Parameter*> list = layer.parameters();
@@ -83,7 +89,7 @@ struct Loop {
   void train_step() {
     tape.clear();
     adam.zero_grad();
-    const Var out = layer(tape.input(x)).output;
+    const Var out = run(tape.input(x));
     const Var logits = head(reshape(out, {T * B, H}));
     const Var loss = cross_entropy(logits, targets);
     tape.backward(loss);
@@ -95,14 +101,14 @@ struct Loop {
   void infer_step() {
     tape.clear();
     NoGradGuard no_grad;
-    const Var out = layer(tape.input(x)).output;
+    const Var out = run(tape.input(x));
     loss_value = head(reshape(out, {T * B, H})).value().data()[0];
   }
 };
 
 template <class Layer, class Options>
-void check_steady_steps_allocate_nothing(const Options& options) {
-  Loop<Layer> loop(options);
+void check_steady_steps_allocate_nothing(const Options& options, bool padded = false) {
+  Loop<Layer> loop(options, padded);
   const std::uint64_t training = allocations_in_steady_steps([&] { loop.train_step(); });
   BOOST_TEST(training == 0u, training << " heap allocations in 4 steady training steps");
   BOOST_TEST(std::isfinite(loop.loss_value));
@@ -140,9 +146,9 @@ BOOST_AUTO_TEST_CASE(a_steady_two_layer_bidirectional_lstm_step_allocates_nothin
       nn::LSTMOptions{.input_size = I, .hidden_size = H / 2, .num_layers = 2, .bidirectional = true});
 }
 
-BOOST_AUTO_TEST_CASE(the_step_by_step_path_allocates_nothing_either) {
-  // A projection or recurrent dropout takes the per-time-step ops (cell_steps.cpp) instead of
-  // the fused node: every cell step and the dropout mask must reuse the tape's buffers too.
+BOOST_AUTO_TEST_CASE(the_projection_and_recurrent_dropout_allocate_nothing_either) {
+  // The projection and the recurrent dropout mask (a constant node drawn per forward) must
+  // reuse the tape's buffers too.
   check_steady_steps_allocate_nothing<nn::LSTM>(
       nn::LSTMOptions{.input_size = I, .hidden_size = H + 2, .proj_size = H});
   nn::LSTMOptions dropped{.input_size = I, .hidden_size = H};
@@ -151,6 +157,23 @@ BOOST_AUTO_TEST_CASE(the_step_by_step_path_allocates_nothing_either) {
   nn::GRUOptions gru{.input_size = I, .hidden_size = H};
   gru.recurrent_dropout = 0.25f;
   check_steady_steps_allocate_nothing<nn::GRU>(gru);
+}
+
+BOOST_AUTO_TEST_CASE(a_padded_batch_allocates_nothing) {
+  // Sorting the rows by length and the per-step row counts live in the node's saved buffer.
+  check_steady_steps_allocate_nothing<nn::LSTM>(
+      nn::LSTMOptions{.input_size = I, .hidden_size = H / 2, .bidirectional = true}, true);
+  check_steady_steps_allocate_nothing<nn::GRU>(nn::GRUOptions{.input_size = I, .hidden_size = H},
+                                               true);
+  nn::RNNOptions rnn{.input_size = I, .hidden_size = H};
+  rnn.recurrent_dropout = 0.25f;
+  check_steady_steps_allocate_nothing<nn::RNN>(rnn, true);
+}
+
+BOOST_AUTO_TEST_CASE(a_declared_cell_allocates_nothing) {
+  const nn::RecurrentOptions options{.input_size = I, .hidden_size = H};
+  check_steady_steps_allocate_nothing<nn::Recurrent<PeepholeLSTM>>(options);
+  check_steady_steps_allocate_nothing<nn::Recurrent<PeepholeLSTM>>(options, true);
 }
 
 BOOST_AUTO_TEST_CASE(a_tape_that_changes_shapes_every_step_holds_bounded_memory) {

@@ -10,6 +10,7 @@
 #include "core/tensor.hpp"
 #include "layers/cells.hpp"
 #include "layers/lstm.hpp"
+#include "support/check.hpp"
 
 using namespace recur;
 
@@ -78,7 +79,9 @@ BOOST_AUTO_TEST_CASE(healthy_model_runs_the_same_with_anomaly_mode) {
     model.zero_grad();
     return grad;
   };
-  BOOST_TEST((gradients(true) == gradients(false)));
+  // In anomaly mode the recurrent layers take the op-by-op reference path (so a NaN is traced to
+  // its step and op), which sums in another order: equal to rounding, not bit for bit.
+  RECUR_CHECK_CLOSE(gradients(true), gradients(false), 1e-5, 1e-6);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

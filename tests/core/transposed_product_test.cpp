@@ -1,11 +1,11 @@
-// The step-by-step weight-gradient product (layers/transposed_product.hpp) against OpenBLAS
+// The step-by-step weight-gradient product (core/kernels/transposed_product.hpp) against OpenBLAS
 // through gemm_raw: row counts around the 6- and 4-row tiles, column counts around the 16-column
 // tiles (the masked last tile), strides wider than the rows, and an empty inner size.
 #include <boost/test/unit_test.hpp>
 
 #include "core/gemm.hpp"
 #include "core/random.hpp"
-#include "layers/transposed_product.hpp"
+#include "core/kernels/transposed_product.hpp"
 #include "support/check.hpp"
 
 BOOST_AUTO_TEST_SUITE(transposed_product_suite)
@@ -29,7 +29,7 @@ BOOST_AUTO_TEST_CASE(transposed_product_adds_a_transpose_times_b_like_gemm) {
             recur::Tensor expected = start, actual = start;
             recur::gemm_raw(a_part.data(), true, b_part.data(), false, expected.data(), m, n, k,
                             1.0f, 1.0f);
-            recur::nn::detail::add_transposed_product(a.data(), m + pad, b.data(), n + pad, k, m,
+            recur::kernels::add_transposed_product(a.data(), m + pad, b.data(), n + pad, k, m,
                                                       n, actual.data(), n);
             const std::string difference = recur::test::compare(actual, expected, 1e-5, 1e-5);
             BOOST_TEST(difference.empty(), difference);

@@ -1,36 +1,33 @@
 // C = A op(B) with op(B) packed in 16-column panels. The kernel keeps a block of up to 6 rows x
-// 16 columns of C in 12 AVX registers for the whole inner loop (the classic 6x16 FMA block: per
-// k, two panel loads, six broadcasts of A, twelve FMAs), so C is read and written once per
-// product and A is streamed straight from its row-major rows without packing. A stacked operand
-// (a recurrent step's [W_ih^T; W_hh^T]) is the same panels with two A's read one after the
-// other into the same accumulators, which start from the bias. A single row (batch 1) covers
-// four panels at once, so it too has eight independent accumulators.
-#include "layers/packed_gemm.hpp"
+// 16 columns of C in 12 AVX registers for the whole inner loop (core/kernels/fma_tile.hpp), so C
+// is read and written once per product and A is streamed straight from its row-major rows
+// without packing. A stacked operand (a recurrent step's [W_ih^T; W_hh^T]) is the same panels
+// with several A's read one after the other into the same accumulators, which start from the
+// bias. A single row (batch 1) covers four panels at once, so it too has eight independent
+// accumulators.
+#include "core/kernels/packed_product.hpp"
 
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
 
-#if defined(__AVX2__) && defined(__FMA__)
-#include <immintrin.h>
-#define RECUR_PACKED_AVX2 1
-#endif
+#include "core/kernels/fma_tile.hpp"
 
-namespace recur::nn::detail {
+namespace recur::kernels {
 namespace {
 
-constexpr std::size_t kPanel = 16;  // columns per panel
-constexpr std::size_t kRows = 6;    // rows of C per kernel call
+constexpr std::size_t kPanel = kTileWidth;  // columns per panel
+constexpr std::size_t kRows = kTileRows;    // rows of C per kernel call
+constexpr std::size_t kParts = PackedRight::kMaxParts;
 
-// One row block's operands: C[rows, width] = init + A1[rows, k1] panel[0:k1] + A2[rows, k2]
-// panel[k1:k1+k2] (+ D[rows, width] when `d` is set; D and C share the row stride ldc and may be
-// the same memory), width <= 16 valid columns. `init` is 16 floats added to every row (a
-// stacked operand's bias), or nullptr.
+// One row block's operands: C[rows, width] = init + sum_i A_i[rows, k_i] panel[rows of part i]
+// (+ D[rows, width] when `d` is set; D and C share the row stride ldc and may be the same
+// memory), width <= 16 valid columns. `init` is 16 floats added to every row (a stacked
+// operand's bias), or nullptr. A null a[i] leaves part i out.
 struct BlockArgs {
-  const float* a1;
-  std::size_t k1;
-  const float* a2;
-  std::size_t k2;
+  std::array<const float*, kParts> a;
+  const std::size_t* k;  // rows of each part
+  std::size_t parts;
   const float* panel;
   const float* init;
   const float* d;
@@ -39,22 +36,16 @@ struct BlockArgs {
   std::size_t panel_stride;  // single_row(): floats from one panel to the next
 };
 
-#ifdef RECUR_PACKED_AVX2
+#ifdef RECUR_KERNELS_AVX2
 
 // Accumulates A[rows, k] (row stride k) times k panel rows into lo/hi.
 template <std::size_t Rows>
-inline void accumulate(const float* a, std::size_t k, const float* panel, __m256* lo, __m256* hi) {
-#pragma GCC unroll 2
-  for (std::size_t p = 0; p < k; ++p) {
-    const __m256 b0 = _mm256_load_ps(panel + p * kPanel);
-    const __m256 b1 = _mm256_load_ps(panel + p * kPanel + 8);
-#pragma GCC unroll 6  // the accumulators must stay in registers
-    for (std::size_t i = 0; i < Rows; ++i) {
-      const __m256 x = _mm256_broadcast_ss(a + i * k + p);
-      lo[i] = _mm256_fmadd_ps(x, b0, lo[i]);
-      hi[i] = _mm256_fmadd_ps(x, b1, hi[i]);
-    }
-  }
+[[gnu::always_inline]] inline void accumulate(const float* a, std::size_t k, const float* panel,
+                                              __m256 (&lo)[Rows], __m256 (&hi)[Rows]) {
+  fma_tile<Rows>(
+      k, [&](std::size_t i, std::size_t p) { return a + i * k + p; },
+      [&](std::size_t p, int half) { return _mm256_load_ps(panel + p * kPanel + 8 * half); }, lo,
+      hi);
 }
 
 template <std::size_t Rows>
@@ -67,8 +58,11 @@ void block(const BlockArgs& g) {
     lo[i] = init_lo;
     hi[i] = init_hi;
   }
-  if (g.a1) accumulate<Rows>(g.a1, g.k1, g.panel, lo, hi);
-  if (g.a2) accumulate<Rows>(g.a2, g.k2, g.panel + g.k1 * kPanel, lo, hi);
+  const float* panel = g.panel;
+  for (std::size_t part = 0; part < g.parts; ++part) {
+    if (g.a[part]) accumulate<Rows>(g.a[part], g.k[part], panel, lo, hi);
+    panel += g.k[part] * kPanel;
+  }
   const std::size_t ldc = g.ldc;
   if (g.width == kPanel) {
 #pragma GCC unroll 6
@@ -119,8 +113,11 @@ void single_row(const BlockArgs& g) {
     acc[q][0] = g.init ? _mm256_loadu_ps(g.init + q * kPanel) : _mm256_setzero_ps();
     acc[q][1] = g.init ? _mm256_loadu_ps(g.init + q * kPanel + 8) : _mm256_setzero_ps();
   }
-  if (g.a1) accumulate_row<Panels>(g.a1, g.k1, g.panel, g.panel_stride, acc);
-  if (g.a2) accumulate_row<Panels>(g.a2, g.k2, g.panel + g.k1 * kPanel, g.panel_stride, acc);
+  const float* panel = g.panel;
+  for (std::size_t part = 0; part < g.parts; ++part) {
+    if (g.a[part]) accumulate_row<Panels>(g.a[part], g.k[part], panel, g.panel_stride, acc);
+    panel += g.k[part] * kPanel;
+  }
   alignas(32) float tile[kPanel];
 #pragma GCC unroll 4
   for (std::size_t q = 0; q < Panels; ++q) {
@@ -154,8 +151,11 @@ void block(const BlockArgs& g) {
       for (std::size_t i = 0; i < Rows; ++i)
         for (std::size_t j = 0; j < kPanel; ++j) acc[i][j] += a[i * k + p] * panel[p * kPanel + j];
   };
-  if (g.a1) add(g.a1, g.k1, g.panel);
-  if (g.a2) add(g.a2, g.k2, g.panel + g.k1 * kPanel);
+  const float* panel = g.panel;
+  for (std::size_t part = 0; part < g.parts; ++part) {
+    if (g.a[part]) add(g.a[part], g.k[part], panel);
+    panel += g.k[part] * kPanel;
+  }
   for (std::size_t i = 0; i < Rows; ++i)
     for (std::size_t j = 0; j < g.width; ++j)
       g.c[i * g.ldc + j] = g.d ? g.d[i * g.ldc + j] + acc[i][j] : acc[i][j];
@@ -197,10 +197,11 @@ void PackedRight::reserve_panels(std::size_t k, std::size_t n) {
   panels_ = storage_.data() + ((32 - address % 32) % 32) / sizeof(float);
 }
 
-// Writes op(B)'s `rows` rows ([rows, n]; B is [rows, n], or [n, rows] when transposed) into
-// rows [first_row, first_row + rows) of every panel.
+// Writes op(B)'s `rows` rows ([rows, n]; B is [rows, n], or [n, rows] when transposed, with row
+// stride ld, 0 for contiguous) into rows [first_row, first_row + rows) of every panel.
 void PackedRight::pack_rows(const float* b, bool transpose, std::size_t rows,
-                            std::size_t first_row) {
+                            std::size_t first_row, std::size_t ld) {
+  if (ld == 0) ld = transpose ? rows : n_;
   const std::size_t panels = (n_ + kPanel - 1) / kPanel;
   for (std::size_t q = 0; q < panels; ++q) {
     float* panel = panels_ + q * k_ * kPanel;
@@ -211,12 +212,12 @@ void PackedRight::pack_rows(const float* b, bool transpose, std::size_t rows,
       // rows for each panel row was a quarter of a batch-1 forward pass; what is left is the
       // memory traffic, which an 8 x 8 AVX transpose did not shorten).
       for (std::size_t j = 0; j < width; ++j) {
-        const float* source = b + (first + j) * rows;
+        const float* source = b + (first + j) * ld;
         for (std::size_t p = 0; p < rows; ++p) top[p * kPanel + j] = source[p];
       }
     } else {
       for (std::size_t p = 0; p < rows; ++p)
-        std::memcpy(top + p * kPanel, b + p * n_ + first, width * sizeof(float));
+        std::memcpy(top + p * kPanel, b + p * ld + first, width * sizeof(float));
     }
     if (width < kPanel)
       for (std::size_t p = 0; p < rows; ++p)
@@ -224,43 +225,51 @@ void PackedRight::pack_rows(const float* b, bool transpose, std::size_t rows,
   }
 }
 
-void PackedRight::pack(const float* b, bool transpose, std::size_t k, std::size_t n) {
+void PackedRight::pack(const float* b, bool transpose, std::size_t k, std::size_t n,
+                       std::size_t ld) {
   reserve_panels(k, n);
-  split_ = k;
+  parts_ = 1;
+  part_k_ = {k};
   bias_.clear();
-  pack_rows(b, transpose, k, 0);
+  pack_rows(b, transpose, k, 0, ld);
 }
 
-void PackedRight::pack_stacked(const float* b1, std::size_t k1, const float* b2, std::size_t k2,
-                               bool transpose, std::size_t n, const float* bias) {
-  reserve_panels(k1 + k2, n);
-  split_ = k1;
-  pack_rows(b1, transpose, k1, 0);
-  pack_rows(b2, transpose, k2, k1);
+void PackedRight::pack_stacked(std::span<const Part> parts, bool transpose, std::size_t n,
+                               const float* bias) {
+  std::size_t k = 0;
+  for (const Part& part : parts) k += part.k;
+  reserve_panels(k, n);
+  parts_ = std::min(parts.size(), kMaxParts);
+  std::size_t first_row = 0;
+  for (std::size_t i = 0; i < parts_; ++i) {
+    part_k_[i] = parts[i].k;
+    pack_rows(parts[i].b, transpose, parts[i].k, first_row, parts[i].ld);
+    first_row += parts[i].k;
+  }
   // Zero-padded to whole panels, so the last panel's 16 floats can be loaded at once.
   bias_.assign((n + kPanel - 1) / kPanel * kPanel, 0.0f);
   if (bias) std::copy(bias, bias + n, bias_.begin());
 }
 
 void PackedRight::multiply(const float* a, std::size_t m, float* c, bool accumulate) const {
-  run(a, k_, nullptr, 0, m, nullptr, accumulate ? c : nullptr, c);
+  const float* parts[kMaxParts] = {a};
+  run(parts, nullptr, accumulate ? c : nullptr, c, m);
 }
 
 void PackedRight::multiply_add(const float* a, std::size_t m, const float* d, float* c) const {
-  run(a, k_, nullptr, 0, m, nullptr, d, c);
+  const float* parts[kMaxParts] = {a};
+  run(parts, nullptr, d, c, m);
 }
 
-void PackedRight::multiply_pair(const float* a1, const float* a2, std::size_t m, float* c,
-                                const float* d) const {
-  run(a1, split_, a2, k_ - split_, m, bias_.empty() ? nullptr : bias_.data(), d, c);
+void PackedRight::multiply_stacked(std::span<const float* const> a, std::size_t m, float* c,
+                                   const float* d, bool with_bias) const {
+  const float* parts[kMaxParts] = {};
+  std::copy_n(a.begin(), std::min(a.size(), parts_), parts);
+  run(parts, with_bias && !bias_.empty() ? bias_.data() : nullptr, d, c, m);
 }
 
-void PackedRight::multiply_first(const float* a1, std::size_t m, float* c) const {
-  run(a1, split_, nullptr, k_ - split_, m, nullptr, nullptr, c);
-}
-
-void PackedRight::run(const float* a1, std::size_t k1, const float* a2, std::size_t k2,
-                      std::size_t m, const float* bias, const float* d, float* c) const {
+void PackedRight::run(const float* const* a, const float* bias, const float* d, float* c,
+                      std::size_t m) const {
   const std::size_t panels = (n_ + kPanel - 1) / kPanel;
   // Blocks of 6 rows, or of 4 when that divides m and 6 does not (a 2-row tail has too few
   // accumulators to hide the FMA latency).
@@ -272,11 +281,12 @@ void PackedRight::run(const float* a1, std::size_t k1, const float* a2, std::siz
   const bool single = rest == 1;
   for (std::size_t q = 0; q < panels; ++q) {
     const std::size_t first = q * kPanel;
-    BlockArgs g{nullptr, k1, nullptr, k2, panels_ + q * k_ * kPanel, bias ? bias + first : nullptr,
-                nullptr, nullptr, n_, std::min(kPanel, n_ - first), k_ * kPanel};
+    BlockArgs g{{}, part_k_.data(), parts_, panels_ + q * k_ * kPanel,
+                bias ? bias + first : nullptr, nullptr, nullptr, n_,
+                std::min(kPanel, n_ - first), k_ * kPanel};
     const auto at = [&](std::size_t row) {
-      g.a1 = a1 ? a1 + row * k1 : nullptr;
-      g.a2 = a2 ? a2 + row * k2 : nullptr;
+      for (std::size_t part = 0; part < parts_; ++part)
+        g.a[part] = a[part] ? a[part] + row * part_k_[part] : nullptr;
       g.d = d ? d + row * n_ + first : nullptr;
       g.c = c + row * n_ + first;
       return g;
@@ -293,4 +303,4 @@ void PackedRight::run(const float* a1, std::size_t k1, const float* a2, std::siz
   }
 }
 
-}  // namespace recur::nn::detail
+}  // namespace recur::kernels

@@ -4,12 +4,13 @@
 /// layers of long sequences), adding it up step by step while dG_t is still in cache beats one
 /// big GEMM over all T*B rows at the end: that GEMM makes OpenBLAS copy (pack) the whole
 /// [T*B, G] dG once per weight, and needs dG kept for every step. No operand is packed here.
-/// tests/layers/transposed_product_test.cpp compares it with gemm_raw on every block edge.
+/// tests/core/transposed_product_test.cpp compares it with gemm_raw on every block edge.
+/// Internal to the library; not installed.
 #pragma once
 
 #include <cstddef>
 
-namespace recur::nn::detail {
+namespace recur::kernels {
 
 /// C[m, n] += A^T B, where A is [k, m] with row stride `lda`, B is [k, n] with row stride `ldb`
 /// and C has row stride `ldc` (all row-major floats, strides in floats).
@@ -17,4 +18,4 @@ void add_transposed_product(const float* a, std::size_t lda, const float* b, std
                             std::size_t k, std::size_t m, std::size_t n, float* c,
                             std::size_t ldc);
 
-}  // namespace recur::nn::detail
+}  // namespace recur::kernels

@@ -1,21 +1,19 @@
-// C += A^T B in tiles of up to 6 rows x 16 columns of C held in 12 AVX registers: per k, two
-// loads of B's row, six broadcasts of A's row (the tile's rows of C are consecutive columns of
-// A, so their values sit side by side), twelve FMAs. C is read and written once per call; a
-// last tile narrower than 16 columns uses masked loads and stores.
-#include "layers/transposed_product.hpp"
+// C += A^T B in tiles of up to 6 rows x 16 columns of C held in 12 AVX registers
+// (core/kernels/fma_tile.hpp): per k, two loads of B's row, six broadcasts of A's row (the
+// tile's rows of C are consecutive columns of A, so their values sit side by side), twelve FMAs.
+// C is read and written once per call; a last tile narrower than 16 columns uses masked loads
+// and stores.
+#include "core/kernels/transposed_product.hpp"
 
 #include <algorithm>
 
-#if defined(__AVX2__) && defined(__FMA__)
-#include <immintrin.h>
-#define RECUR_TRANSPOSED_AVX2 1
-#endif
+#include "core/kernels/fma_tile.hpp"
 
-namespace recur::nn::detail {
+namespace recur::kernels {
 namespace {
 
-constexpr std::size_t kWidth = 16;  // columns of C per tile
-constexpr std::size_t kRows = 6;    // rows of C per tile
+constexpr std::size_t kWidth = kTileWidth;  // columns of C per tile
+constexpr std::size_t kRows = kTileRows;    // rows of C per tile
 
 struct Tile {
   const float* a;  // A's column of the tile's first row of C
@@ -26,7 +24,7 @@ struct Tile {
   std::size_t ldc, width;  // width <= 16 valid columns
 };
 
-#ifdef RECUR_TRANSPOSED_AVX2
+#ifdef RECUR_KERNELS_AVX2
 
 // Lanes below `count` (clamped to 0..8) on, for masked loads and stores.
 __m256i lanes_below(std::ptrdiff_t count) {
@@ -50,17 +48,10 @@ void tile(const Tile& t) {
     lo[i] = load(t.c + i * t.ldc, false);
     hi[i] = load(t.c + i * t.ldc + 8, true);
   }
-#pragma GCC unroll 2
-  for (std::size_t p = 0; p < t.k; ++p) {
-    const __m256 b0 = load(t.b + p * t.ldb, false);
-    const __m256 b1 = load(t.b + p * t.ldb + 8, true);
-#pragma GCC unroll 6  // the accumulators must stay in registers
-    for (std::size_t i = 0; i < Rows; ++i) {
-      const __m256 x = _mm256_broadcast_ss(t.a + p * t.lda + i);
-      lo[i] = _mm256_fmadd_ps(x, b0, lo[i]);
-      hi[i] = _mm256_fmadd_ps(x, b1, hi[i]);
-    }
-  }
+  fma_tile<Rows>(
+      t.k, [&](std::size_t i, std::size_t p) { return t.a + p * t.lda + i; },
+      [&](std::size_t p, int half) { return load(t.b + p * t.ldb + 8 * half, half == 1); }, lo,
+      hi);
 #pragma GCC unroll 6
   for (std::size_t i = 0; i < Rows; ++i) {
     if constexpr (Partial) {
@@ -97,7 +88,7 @@ constexpr TileFn kPartial[kRows + 1] = {nullptr, &tile<1, true>, &tile<2, true>,
 void add_transposed_product(const float* a, std::size_t lda, const float* b, std::size_t ldb,
                             std::size_t k, std::size_t m, std::size_t n, float* c,
                             std::size_t ldc) {
-  // Tiles of 6 rows, or of 4 when that divides m and 6 does not (as in packed_gemm.cpp).
+  // Tiles of 6 rows, or of 4 when that divides m and 6 does not (as in packed_product.cpp).
   const std::size_t rows = (m % kRows != 0 && m % 4 == 0) ? 4 : kRows;
   for (std::size_t j = 0; j < n; j += kWidth) {
     const std::size_t width = std::min(kWidth, n - j);
@@ -109,4 +100,4 @@ void add_transposed_product(const float* a, std::size_t lda, const float* b, std
   }
 }
 
-}  // namespace recur::nn::detail
+}  // namespace recur::kernels

@@ -1,0 +1,376 @@
+// recurrence(): checks, the node, and the forward pass. Per processed step n (time t), over the
+// rows still running:
+//   pre_t  = bias + x_t W_ih^T + h W_hh^T     one packed product over the stacked weights
+//            (separate: x_t W_ih^T + b_ih and h W_hh^T + b_hh apart; none: the input part only,
+//            made for every step before the loop, as it is for batches of 1-3 rows)
+//   states = cell.forward(pre_t, states before)   the cell's step, eight units at a time
+//   [h = h_raw W_hr^T with a projection]
+// with h times the recurrent mask where it enters the product. The backward is in backward.cpp.
+#include <algorithm>
+#include <array>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "autograd/ops/recurrence.hpp"
+#include "autograd/recorder.hpp"
+#include "autograd/recurrence/steps.hpp"
+#include "core/error.hpp"
+
+namespace recur {
+namespace detail::recurrence {
+
+void backward(BackwardContext& ctx, const Dims& d);
+
+PackedWeights& packed_weights() {
+  static thread_local PackedWeights weights;
+  return weights;
+}
+
+namespace {
+
+std::string name_of(const cell::CellSpec& cell) { return cell.name; }
+
+bool shaped(const Var& v, std::initializer_list<std::size_t> shape) {
+  return v.defined() && std::equal(v.shape().begin(), v.shape().end(), shape.begin(), shape.end());
+}
+
+}  // namespace
+
+Dims check(const cell::CellSpec& cell, const RecurrenceInputs& in) {
+  const std::string name = name_of(cell);
+  const Var& x = in.input;
+  if (!x.defined() || x.rank() != 3 || x.dim(0) == 0 || x.dim(1) == 0)
+    throw ShapeError(name + ": expected an input [T, B, I] with T, B > 0, got " +
+                     (x.defined() ? shape_str(x.shape()) : std::string("an empty Var")));
+  const std::size_t T = x.dim(0), B = x.dim(1), I = x.dim(2);
+  if (!in.weight_ih.defined() || in.weight_ih.rank() != 2 || in.weight_ih.dim(1) != I ||
+      in.weight_ih.dim(0) % cell.gates != 0 || in.weight_ih.dim(0) == 0)
+    throw ShapeError(name + ": weight_ih must be [gates * H, I] = [" + std::to_string(cell.gates) +
+                     " * H, " + std::to_string(I) + "] for input " + shape_str(x.shape()) +
+                     ", got " + (in.weight_ih.defined() ? shape_str(in.weight_ih.shape())
+                                                         : std::string("none")));
+  const std::size_t G = in.weight_ih.dim(0), H = G / cell.gates;
+  const bool projection = in.weight_hr.defined();
+  if (projection && (in.weight_hr.rank() != 2 || in.weight_hr.dim(1) != H ||
+                     in.weight_hr.dim(0) == 0 || in.weight_hr.dim(0) >= H))
+    throw ShapeError(name + ": weight_hr must be [P, " + std::to_string(H) + "] with 0 < P < " +
+                     std::to_string(H) + ", got " + shape_str(in.weight_hr.shape()));
+  const std::size_t P = projection ? in.weight_hr.dim(0) : H;
+  if (projection && (cell.step_reads_state[0] || cell.recurrent_states > 1))
+    throw ValueError(name + ": a projection (proj_size) needs a cell whose step does not read h "
+                     "and that feeds back only h; this one " +
+                     (cell.step_reads_state[0] ? "reads h in its step" : "feeds back more states"));
+  const bool has_product = cell.recurrence != cell::Recurrence::none;
+  const std::size_t R = has_product ? cell.recurrent_states : 0;
+  if (has_product != in.weight_hh.defined() ||
+      (has_product && !shaped(in.weight_hh, {G, R * P})))
+    throw ShapeError(name + ": weight_hh must be " +
+                     (has_product ? "[" + std::to_string(G) + ", " + std::to_string(R * P) + "]"
+                                  : std::string("absent (the cell has no recurrent product)")) +
+                     ", got " + (in.weight_hh.defined() ? shape_str(in.weight_hh.shape())
+                                                         : std::string("none")));
+  const auto check_vector = [&](const Var& v, std::size_t size, const char* what) {
+    if (v.defined() && !shaped(v, {size}))
+      throw ShapeError(name + ": " + what + " must be [" + std::to_string(size) + "], got " +
+                       shape_str(v.shape()));
+  };
+  check_vector(in.bias_ih, G, "bias_ih");
+  check_vector(in.bias_hh, G, "bias_hh");
+  if (in.bias_hh.defined() && !has_product)
+    throw ShapeError(name + ": bias_hh needs a recurrent product, which this cell has not");
+  for (std::size_t k = 0; k < cell.vectors; ++k)
+    if (!shaped(in.vectors[k], {H}))
+      throw ShapeError(name + ": " + cell.vector_names[k] + " must be [" + std::to_string(H) +
+                       "], got " + (in.vectors[k].defined() ? shape_str(in.vectors[k].shape())
+                                                             : std::string("none")));
+  for (std::size_t k = 0; k < cell.states; ++k) {
+    const std::size_t width = k == 0 ? P : H;
+    if (in.initial[k].defined() && !shaped(in.initial[k], {B, width}))
+      throw ShapeError(name + ": the initial " + cell.state_names[k] + " must be [" +
+                       std::to_string(B) + ", " + std::to_string(width) + "] for input " +
+                       shape_str(x.shape()) + ", got " + shape_str(in.initial[k].shape()));
+  }
+  if (in.recurrent_mask.defined() && !shaped(in.recurrent_mask, {B, P}))
+    throw ShapeError(name + ": the recurrent mask must be [" + std::to_string(B) + ", " +
+                     std::to_string(P) + "], got " + shape_str(in.recurrent_mask.shape()));
+  if (in.recurrent_mask.defined() && !has_product)
+    throw ValueError(name + ": recurrent dropout needs a recurrent product, which this cell has "
+                     "not");
+  const IndexTensor* lengths = in.lengths;
+  if (lengths) {
+    std::string values = "[";
+    for (std::size_t i = 0; i < lengths->size(); ++i)
+      values += (i ? ", " : "") + std::to_string(lengths->data()[i]);
+    values += "]";
+    if (lengths->dimension() != 1 || lengths->size() != B)
+      throw ValueError(name + ": lengths must hold one length per sequence (" +
+                       std::to_string(B) + " for input batch " + std::to_string(B) +
+                       "), got shape " + shape_str(lengths->shape()) + " with values " + values);
+    for (std::int64_t length : *lengths)
+      if (length < 1 || length > static_cast<std::int64_t>(T))
+        throw ValueError(name + ": every length must be in [1, " + std::to_string(T) +
+                         "] (the input's sequence length), got " + values);
+  }
+  Dims d{};
+  d.cell = &cell;
+  d.T = static_cast<std::uint32_t>(T);
+  d.B = static_cast<std::uint32_t>(B);
+  d.I = static_cast<std::uint32_t>(I);
+  d.H = static_cast<std::uint32_t>(H);
+  d.P = static_cast<std::uint32_t>(P);
+  d.reverse = in.reverse;
+  // Lengths that are all T change nothing: the plain path then runs, with no copies.
+  d.ragged = lengths && std::any_of(lengths->begin(), lengths->end(),
+                                    [&](std::int64_t l) { return l != static_cast<std::int64_t>(T); });
+  return d;
+}
+
+namespace {
+
+// The node's inputs, with each one's position recorded in `d`.
+std::size_t gather_inputs(const RecurrenceInputs& in, Dims& d, std::array<Var, 32>& inputs) {
+  std::size_t count = 0;
+  const auto add = [&](const Var& v) -> std::uint8_t {
+    if (!v.defined()) return kAbsent;
+    inputs[count] = v;
+    return static_cast<std::uint8_t>(count++);
+  };
+  add(in.input);
+  add(in.weight_ih);
+  d.weight_hh = add(in.weight_hh);
+  d.bias_ih = add(in.bias_ih);
+  d.bias_hh = add(in.bias_hh);
+  d.weight_hr = add(in.weight_hr);
+  d.mask = add(in.recurrent_mask);
+  d.first_initial = static_cast<std::uint8_t>(count);
+  d.initial_present = 0;
+  for (std::size_t k = 0; k < d.S(); ++k)
+    if (in.initial[k].defined()) {
+      add(in.initial[k]);
+      d.initial_present = static_cast<std::uint8_t>(d.initial_present | (1u << k));
+    }
+  d.first_vector = static_cast<std::uint8_t>(count);
+  for (std::size_t k = 0; k < d.V(); ++k) add(in.vectors[k]);
+  return count;
+}
+
+// Sorted order of a padded batch (longest first, ties in batch order) and rows per time: a
+// counting sort over the lengths (std::stable_sort would allocate its merge buffer each call).
+void sort_by_length(const Dims& d, const IndexTensor& lengths, float* order, float* active) {
+  static thread_local std::vector<std::size_t> first;  // first sorted row of each length
+  first.assign(d.T + 2, 0);
+  for (std::size_t b = 0; b < d.B; ++b) ++first[d.T - static_cast<std::size_t>(lengths(b)) + 1];
+  for (std::size_t k = 1; k < first.size(); ++k) first[k] += first[k - 1];
+  // first[T - L] is now where the sequences of length L start (longest first).
+  for (std::size_t b = 0; b < d.B; ++b)
+    order[first[d.T - static_cast<std::size_t>(lengths(b))]++] = static_cast<float>(b);
+  std::size_t running = d.B;
+  for (std::size_t t = 0; t < d.T; ++t) {
+    while (running > 0 && lengths(static_cast<std::size_t>(order[running - 1])) <=
+                              static_cast<std::int64_t>(t))
+      --running;
+    active[t] = static_cast<float>(running);
+  }
+}
+
+// The first-step states: in their slot, or for a reverse padded batch also in the padding slot
+// each shorter sequence starts from; zeros where none was given.
+void place_initial_states(const Buffers& buf) {
+  const Dims& d = buf.d;
+  const std::size_t B = d.B;
+  std::fill_n(buf.at(buf.layout.zeros), B * std::max(d.P, d.H), 0.0f);
+  for (std::size_t k = 0; k < d.S(); ++k) {
+    if (k == 0 && !d.ragged) continue;  // read in place (Buffers::h_before)
+    const std::size_t width = d.width(k);
+    float* first = k == 0 ? buf.at(buf.layout.out_slots) + d.initial_slot() * B * width
+                          : (buf.keep_all ? buf.at(buf.layout.states) +
+                                                (d.initial_slot() * (d.S() - 1) + (k - 1)) * B * d.H
+                                          : buf.state_before(k, d.time(0)));
+    if (buf.initial[k] == nullptr) std::fill_n(first, B * width, 0.0f);
+    else if (d.ragged) gather(buf, buf.initial[k], first, width);
+    else std::copy_n(buf.initial[k], B * width, first);
+    if (!(d.ragged && d.reverse)) continue;
+    // A reverse sequence of length L < T starts at time L - 1 and reads slot L, which is
+    // padding for it (it is not running at time L).
+    for (std::size_t i = 0; i < B; ++i) {
+      std::size_t length = d.T;
+      while (length > 0 && buf.active(length - 1) <= i) --length;
+      if (length == d.T) continue;
+      float* slot = k == 0 ? buf.h_after(length)
+                           : (buf.keep_all ? buf.state_after(k, length) : nullptr);
+      if (slot) std::copy_n(first + i * width, width, slot + i * width);
+    }
+  }
+}
+
+// The forward pass over all steps.
+void run_forward(const Buffers& buf, const float* x, const RecurrenceInputs& in) {
+  const Dims& d = buf.d;
+  const Layout& layout = buf.layout;
+  const std::size_t B = d.B, I = d.I, H = d.H, P = d.P, G = d.G(), R = d.R();
+  PackedWeights& w = packed_weights();
+  const float* bias_ih = in.bias_ih.defined() ? in.bias_ih.value().data() : nullptr;
+  const float* bias_hh = in.bias_hh.defined() ? in.bias_hh.value().data() : nullptr;
+  const float* weight_ih = in.weight_ih.value().data();
+  const float* weight_hh = R ? in.weight_hh.value().data() : nullptr;
+  std::array<kernels::PackedRight::Part, kernels::PackedRight::kMaxParts> parts{};
+  parts[0] = {weight_ih, I};
+  for (std::size_t r = 0; r < R; ++r) parts[1 + r] = {weight_hh + r * P, P, R * P};
+  if (d.dense()) {
+    // RNN and LSTM only ever add the two biases: fold them into one.
+    float* bias = buf.at(layout.bias);
+    for (std::size_t k = 0; k < G; ++k)
+      bias[k] = (bias_ih ? bias_ih[k] : 0.0f) + (bias_hh ? bias_hh[k] : 0.0f);
+    w.input.pack_stacked(std::span(parts.data(), 1 + R), true, G, bias);
+  } else {
+    w.input.pack_stacked(std::span(parts.data(), 1), true, G, bias_ih);
+    if (d.separate()) w.hidden.pack_stacked(std::span(parts.data() + 1, R), true, G, bias_hh);
+  }
+  if (d.projection()) w.project.pack(in.weight_hr.value().data(), true, H, P);
+  const float* mask = buf.mask;
+  const float* vectors_base = nullptr;  // the vectors side by side, [V, H]
+  static thread_local std::vector<float> vectors;
+  if (d.V() > 0) {
+    vectors.resize(d.V() * H);
+    for (std::size_t k = 0; k < d.V(); ++k)
+      std::copy_n(in.vectors[k].value().data(), H, vectors.data() + k * H);
+    vectors_base = vectors.data();
+  }
+
+  // The input part for every step at once (small batches, or no recurrent product at all).
+  float* projected = d.project_all() ? buf.at(layout.projected) : nullptr;
+  if (projected) {
+    const float* a[1] = {x};
+    w.input.multiply_stacked(a, d.T * B, projected, nullptr, !d.dense());
+  }
+
+  const std::size_t first_with_product = d.recurrent_initial() ? 0 : 1;
+  for (std::size_t n = 0; n < d.T; ++n) {
+    const std::size_t t = d.time(n), rows = buf.active(t);
+    const float* x_t = x + t * B * I;
+    // The fed-back states, h times the mask where it enters the product.
+    std::array<const float*, 1 + cell::kMaxRecurrentStates> operands{};
+    operands[0] = projected ? nullptr : x_t;
+    if (n >= first_with_product)
+      for (std::size_t r = 0; r < R; ++r) operands[1 + r] = buf.state_in(r, n);
+    if (mask && operands[1]) {
+      multiply_into(buf.at(layout.masked), operands[1], mask, rows * P);
+      operands[1] = buf.at(layout.masked);
+    }
+    float* pre = buf.pre(t);
+    const float* projected_t = projected ? projected + t * B * G : nullptr;
+    if (d.dense()) {
+      w.input.multiply_stacked(std::span(operands.data(), 1 + R), rows, pre, projected_t);
+    } else if (d.separate()) {
+      if (!projected) {
+        w.input.multiply_stacked(std::span(operands.data(), 1), rows, pre);
+      } else {
+        std::copy_n(projected_t, rows * G, pre);
+      }
+      w.hidden.multiply_stacked(std::span(operands.data() + 1, R), rows, buf.pre_hidden(t));
+    }
+    cell::PointwiseArgs step;
+    step.rows = rows;
+    step.units = H;
+    step.gates = pre;
+    step.hidden = d.separate() ? buf.pre_hidden(t) : nullptr;
+    for (std::size_t k = 0; k < d.S(); ++k) {
+      step.state_in[k] = d.cell->step_reads_state[k] ? buf.state_in(k, n) : nullptr;
+      step.state_out[k] = k == 0 ? (d.projection() ? buf.h_raw(t) : buf.h_after(t))
+                                 : buf.state_after(k, t);
+    }
+    step.vectors = vectors_base;
+    d.cell->forward(step);
+    if (d.projection()) w.project.multiply(buf.h_raw(t), rows, buf.h_after(t), false);
+  }
+}
+
+// The ragged run's output back in batch order, zero past each sequence's end.
+void scatter_output(const Buffers& buf) {
+  const Dims& d = buf.d;
+  const std::size_t B = d.B, P = d.P;
+  for (std::size_t t = 0; t < d.T; ++t) {
+    const float* slot = buf.h_after(t);
+    float* out = buf.output + t * B * P;
+    const std::size_t rows = buf.active(t);
+    for (std::size_t i = 0; i < B; ++i) {
+      float* target = out + buf.order(i) * P;
+      if (i < rows) std::copy_n(slot + i * P, P, target);
+      else std::fill_n(target, P, 0.0f);
+    }
+  }
+}
+
+// One node per final state, [B, width]: each row's state after its own last step. Its
+// gradient is read by the main node's backward (which sits just before it on the tape).
+Var final_state(const Buffers& buf, const Var& sequence, std::size_t k) {
+  const Dims& d = buf.d;
+  const std::size_t width = d.width(k);
+  NodeRecorder rec("recurrence_final_state", {sequence});
+  Tensor& value = rec.output(Shape{d.B, width});
+  for (std::size_t i = 0; i < d.B; ++i) {
+    const std::size_t t = buf.last_time(i);
+    const float* source = k == 0 ? buf.h_after(t) : buf.state_after(k, t);
+    std::copy_n(source + i * width, width, value.data() + buf.order(i) * width);
+  }
+  return rec.finish([](BackwardContext& ctx) {
+    // Makes the sequence node's backward run even when only final states reach the loss.
+    if (ctx.needs_grad(0)) ctx.grad_input(0);
+  });
+}
+
+}  // namespace
+}  // namespace detail::recurrence
+
+RecurrenceResult recurrence(const cell::CellSpec& cell, const RecurrenceInputs& in) {
+  using namespace detail::recurrence;
+  Dims d = check(cell, in);
+  std::array<Var, 32> inputs;
+  const std::size_t count = gather_inputs(in, d, inputs);
+  static_assert(sizeof(Dims) <= 48);
+  NodeRecorder rec(cell.name, std::span<const Var>(inputs.data(), count));
+  const bool keep_all = rec.requires_grad();
+  const Layout layout(d, keep_all);
+  Tensor& output = rec.output(Shape{d.T, d.B, d.P});
+  Tensor& saved = rec.saved(Shape{layout.total});
+  Buffers buf{d, layout, saved.data(), output.data(), {}, keep_all};
+  for (std::size_t k = 0; k < d.S(); ++k)
+    buf.initial[k] = in.initial[k].defined() ? in.initial[k].value().data() : nullptr;
+  const float* x = in.input.value().data();
+  if (d.ragged) {
+    sort_by_length(d, *in.lengths, buf.at(layout.order), buf.at(layout.active));
+    float* sorted = buf.at(layout.x_sorted);
+    for (std::size_t t = 0; t < d.T; ++t) {
+      const std::size_t rows = buf.active(t), width = d.I;
+      float* target = sorted + t * d.B * width;
+      for (std::size_t i = 0; i < rows; ++i)
+        std::copy_n(x + (t * d.B + buf.order(i)) * width, width, target + i * width);
+      std::fill(target + rows * width, target + d.B * width, 0.0f);  // padding never reaches NaN
+    }
+    x = sorted;
+  }
+  if (in.recurrent_mask.defined()) {
+    buf.mask = in.recurrent_mask.value().data();
+    if (d.ragged) {
+      gather(buf, buf.mask, buf.at(layout.mask_sorted), d.P);
+      buf.mask = buf.at(layout.mask_sorted);
+    }
+  }
+  if (d.ragged) {
+    // Rows past a sequence's end take part in the after-loop GEMMs of the backward as zeros
+    // (their gradients are zero; a stale NaN times zero would not be).
+    std::fill_n(buf.at(layout.out_slots), (d.T + 1) * d.B * d.P, 0.0f);
+    if (keep_all) std::fill_n(buf.at(layout.states), (d.T + 1) * (d.S() - 1) * d.B * d.H, 0.0f);
+  }
+  place_initial_states(buf);
+  run_forward(buf, x, in);
+  if (d.ragged) scatter_output(buf);
+
+  RecurrenceResult result;
+  result.output = rec.finish([d](BackwardContext& ctx) { backward(ctx, d); });
+  for (std::size_t k = 0; k < d.S(); ++k) result.final[k] = final_state(buf, result.output, k);
+  return result;
+}
+
+}  // namespace recur

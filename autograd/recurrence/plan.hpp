@@ -1,0 +1,144 @@
+// How recurrence() lays out one run (internal to autograd/recurrence/; not installed): the sizes
+// the backward rule captures, which path each part takes, and where each buffer lives in the
+// node's saved tensor.
+//
+// A padded batch (lengths given) runs in "sorted space": rows ordered by length, longest first,
+// so the sequences still running at step t are rows [0, active(t)) and each step multiplies and
+// updates only those. Its input is gathered into that order once and its output scattered back
+// once; states live in T + 1 slots, slot(t) holding the states after time t and the extra slot
+// the initial states, so that every step reads "the slot before mine" whether it starts a
+// sequence or continues it (a reverse sequence shorter than T starts from the initial state
+// copied into its padding slot).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "autograd/cell_declaration.hpp"
+
+namespace recur {
+struct RecurrenceInputs;
+}
+
+namespace recur::detail::recurrence {
+
+inline constexpr std::uint8_t kAbsent = 255;
+
+// Weight gradients at most this large (floats of dW_ih plus dW_hh plus dW_hr) are added up step
+// by step (core/kernels/transposed_product.hpp), the rest by one GEMM each after the loop: 64K
+// floats, 256 KiB, half of this machine's L2 per core. The memory-horizon LSTM (I 16, H 64) has
+// 20K.
+inline constexpr std::size_t kStepwiseWeightFloats = 64 * 1024;
+
+// The sizes and inputs of one run: trivially copyable and small, since the backward rule
+// captures it (48 bytes at most).
+struct Dims {
+  const cell::CellSpec* cell;
+  std::uint32_t T, B, I, H, P;  // P: width of h as output and as fed back (H, or the projection)
+  // Positions among the node's inputs (kAbsent when not given). Input 0 is x, 1 weight_ih.
+  std::uint8_t weight_hh, bias_ih, bias_hh, weight_hr, mask, first_initial, first_vector;
+  std::uint8_t initial_present;  // bit k: the initial state k was given
+  bool reverse, ragged;
+
+  std::size_t S() const { return cell->states; }
+  std::size_t R() const { return cell->recurrence == cell::Recurrence::none ? 0 : cell->recurrent_states; }
+  std::size_t V() const { return cell->vectors; }
+  std::size_t G() const { return cell->gates * H; }
+  std::size_t width(std::size_t k) const { return k == 0 ? P : H; }
+  bool dense() const { return cell->recurrence == cell::Recurrence::dense; }
+  bool separate() const { return cell->recurrence == cell::Recurrence::separate; }
+  bool projection() const { return weight_hr != kAbsent; }
+  bool has(std::uint8_t index) const { return index != kAbsent; }
+  bool initial(std::size_t k) const { return (initial_present >> k) & 1u; }
+  // Whether any fed-back state starts from a given value; if none does, the first processed
+  // step has no recurrent product (it would multiply zeros).
+  bool recurrent_initial() const {
+    for (std::size_t r = 0; r < R(); ++r)
+      if (initial(r)) return true;
+    return false;
+  }
+  // The time index of the n-th processed step.
+  std::size_t time(std::size_t n) const { return reverse ? T - 1 - n : n; }
+  // Slot of the states after time t in sorted space; the initial states are in slot
+  // initial_slot().
+  std::size_t slot(std::size_t t) const { return reverse ? t : t + 1; }
+  std::size_t initial_slot() const { return reverse ? T : 0; }
+  // The slot a step at time t reads its states from.
+  std::size_t previous_slot(std::size_t t) const { return reverse ? t + 1 : t; }
+  // Small batches read the packed weights once per row, so the input half of the product is
+  // made for all T*B rows before the loop; without a recurrent product, all of it is.
+  bool project_all() const { return B < 4 || R() == 0; }
+  // Whether the backward adds the weight gradients up per step (keeping one step's dG only).
+  bool stepwise() const {
+    const std::size_t floats = G() * (I + R() * P) + (projection() ? P * H : 0);
+    return floats <= kStepwiseWeightFloats;
+  }
+};
+
+// The sizes of a run, after checking every input's shape (forward.cpp); the input positions
+// are left for the caller to fill.
+Dims check(const cell::CellSpec& cell, const RecurrenceInputs& inputs);
+
+// Offsets (in floats) of every buffer in the node's saved tensor. keep_all: a training run,
+// which keeps every step for backward and reserves the backward's scratch; otherwise one step's
+// buffers are reused.
+struct Layout {
+  std::size_t order = 0, active = 0;           // ragged: sorted row -> batch row; rows per time
+  std::size_t x_sorted = 0, out_slots = 0;     // ragged: [T, B, I], [T + 1, B, P]
+  std::size_t pre = 0, pre_hidden = 0;         // [steps, B, G] each (hidden: separate only)
+  std::size_t projected = 0;                   // project_all: [T, B, G]
+  std::size_t states = 0;                      // [slots, S - 1, B, H]: states after h
+  std::size_t h_raw = 0;                       // projection: [steps, B, H], h before it
+  std::size_t zeros = 0;                       // [B, max(P, H)] of zeros
+  std::size_t masked = 0;                      // recurrent mask: [B, P] h times the mask
+  std::size_t mask_sorted = 0;                 // ragged recurrent mask: [B, P] in sorted order
+  std::size_t bias = 0;                        // dense: [G] bias_ih + bias_hh
+  // Backward only (keep_all).
+  std::size_t d_gates = 0, d_hidden = 0;       // [kept, B, G]
+  std::size_t d_h = 0, d_states = 0;           // [B, P], [S - 1, B, H]
+  std::size_t d_h_raw = 0, d_vectors = 0;      // [B, H], [V, H]
+  std::size_t d_masked = 0;                    // mask: [B, P]
+  std::size_t masked_all = 0;                  // mask, after-loop dW_hh: [T, B, P]
+  std::size_t d_out_sorted = 0, d_x_sorted = 0;  // ragged: [T, B, P], [T, B, I]
+  std::size_t total = 0;
+
+  Layout(const Dims& d, bool keep_all) {
+    const std::size_t T = d.T, B = d.B, I = d.I, H = d.H, P = d.P, G = d.G();
+    const std::size_t steps = keep_all ? T : 1, extra = d.S() - 1;
+    std::size_t at = 0;
+    const auto take = [&](std::size_t floats) {
+      const std::size_t start = at;
+      at += floats;
+      return start;
+    };
+    order = take(d.ragged ? B : 0);
+    active = take(d.ragged ? T : 0);
+    x_sorted = take(d.ragged ? T * B * I : 0);
+    out_slots = take(d.ragged ? (T + 1) * B * P : 0);
+    pre = take(d.R() == 0 ? 0 : steps * B * G);
+    pre_hidden = take(d.separate() ? steps * B * G : 0);
+    projected = take(d.project_all() ? T * B * G : 0);
+    states = take((keep_all ? T + 1 : 1) * extra * B * H);
+    h_raw = take(d.projection() ? steps * B * H : 0);
+    zeros = take(B * (P > H ? P : H));
+    masked = take(d.has(d.mask) ? B * P : 0);
+    mask_sorted = take(d.has(d.mask) && d.ragged ? B * P : 0);
+    bias = take(d.dense() ? G : 0);
+    if (keep_all) {
+      const std::size_t kept = d.stepwise() ? 1 : T;
+      d_gates = take(kept * B * G);
+      d_hidden = take(d.separate() ? kept * B * G : 0);
+      d_h = take(B * P);
+      d_states = take(extra * B * H);
+      d_h_raw = take(d.projection() ? B * H : 0);
+      d_vectors = take(d.V() * H);
+      d_masked = take(d.has(d.mask) ? B * P : 0);
+      masked_all = take(d.has(d.mask) && !d.stepwise() ? T * B * P : 0);
+      d_out_sorted = take(d.ragged ? T * B * P : 0);
+      d_x_sorted = take(d.ragged ? T * B * I : 0);
+    }
+    total = at;
+  }
+};
+
+}  // namespace recur::detail::recurrence

@@ -1,0 +1,101 @@
+// The packed-weight product (core/kernels/packed_product.hpp) against OpenBLAS through gemm_raw, on
+// shapes that hit every edge of its blocking: row counts around the 6- and 4-row blocks, column
+// counts around the 16-column panels (and past the 4 panels a single row covers at once), an
+// empty inner size, both layouts of B, and each way of adding to the product: nothing, C
+// itself, or a separate D (multiply_add).
+#include <boost/test/unit_test.hpp>
+
+#include <array>
+#include <vector>
+
+#include "core/gemm.hpp"
+#include "core/random.hpp"
+#include "core/kernels/packed_product.hpp"
+#include "support/check.hpp"
+
+BOOST_AUTO_TEST_SUITE(packed_product_suite)
+
+BOOST_AUTO_TEST_CASE(packed_product_matches_gemm_on_block_edges) {
+  recur::Generator gen(17);
+  recur::kernels::PackedRight packed;  // reused across shapes, as the layers reuse it
+  for (std::size_t m : {1, 2, 4, 5, 6, 7, 8, 12, 13, 32, 64})
+    for (std::size_t n : {1, 8, 15, 16, 17, 40, 70})
+      for (std::size_t k : {0, 1, 7, 64})
+        for (bool transpose : {false, true})
+          for (const char* addend : {"none", "c", "d"}) {
+            BOOST_TEST_CONTEXT("m " << m << " n " << n << " k " << k << " transpose "
+                                    << transpose << " addend " << addend) {
+              const bool accumulate = addend[0] != 'n', separate = addend[0] == 'd';
+              const recur::Tensor a = gen.uniform({m, k}, -1.0f, 1.0f);
+              const recur::Tensor b = transpose ? gen.uniform({n, k}, -1.0f, 1.0f)
+                                                : gen.uniform({k, n}, -1.0f, 1.0f);
+              const recur::Tensor start = gen.uniform({m, n}, -1.0f, 1.0f);
+              // With a separate D, C starts as garbage that must be overwritten, not added to.
+              recur::Tensor expected = start, actual = separate ? recur::Tensor(start + 1e6f) : start;
+              recur::gemm_raw(a.data(), false, b.data(), transpose, expected.data(), m, n, k,
+                              1.0f, accumulate ? 1.0f : 0.0f);
+              packed.pack(b.data(), transpose, k, n);
+              BOOST_TEST(packed.k() == k);
+              BOOST_TEST(packed.n() == n);
+              if (separate) packed.multiply_add(a.data(), m, start.data(), actual.data());
+              else packed.multiply(a.data(), m, actual.data(), accumulate);
+              const std::string difference = recur::test::compare(actual, expected, 1e-5, 1e-5);
+              BOOST_TEST(difference.empty(), difference);
+            }
+          }
+}
+
+// The stacked operand of a recurrent step: bias + A1 op(B1) + A2 op(B2) + A3 op(B3) (+ D) against
+// one gemm_raw call per part on a C that starts as the bias, with any part left out (a null A),
+// with and without the bias.
+BOOST_AUTO_TEST_CASE(stacked_product_matches_one_gemm_per_part_plus_the_bias) {
+  recur::Generator gen(23);
+  recur::kernels::PackedRight packed;
+  using Sizes = std::array<std::size_t, 3>;
+  for (std::size_t m : {1, 3, 4, 6, 8, 13, 32})
+    for (std::size_t n : {1, 15, 16, 40, 70})
+      for (const Sizes& k : {Sizes{16, 64, 0}, Sizes{1, 7, 0}, Sizes{0, 5, 0}, Sizes{5, 0, 0},
+                             Sizes{3, 8, 8}})
+        for (bool transpose : {false, true})
+          for (int present : {7, 1, 2, 5, 6})  // bit i: A_i given
+            for (bool with_bias : {true, false})
+              for (bool add_d : {false, true}) {
+                const std::size_t part_count = k[2] ? 3 : 2;
+                BOOST_TEST_CONTEXT("m " << m << " n " << n << " k " << k[0] << "," << k[1] << ","
+                                        << k[2] << " transpose " << transpose << " present "
+                                        << present << " bias " << with_bias << " d " << add_d) {
+                  std::vector<recur::Tensor> a, b;
+                  std::vector<recur::kernels::PackedRight::Part> parts;
+                  for (std::size_t i = 0; i < part_count; ++i) {
+                    a.push_back(gen.uniform({m, k[i]}, -1.0f, 1.0f));
+                    b.push_back(transpose ? gen.uniform({n, k[i]}, -1.0f, 1.0f)
+                                          : gen.uniform({k[i], n}, -1.0f, 1.0f));
+                  }
+                  for (std::size_t i = 0; i < part_count; ++i) parts.push_back({b[i].data(), k[i]});
+                  const recur::Tensor bias = gen.uniform({n}, -1.0f, 1.0f);
+                  const recur::Tensor d = gen.uniform({m, n}, -1.0f, 1.0f);
+                  recur::Tensor expected = recur::zeros({m, n});
+                  for (std::size_t i = 0; i < m; ++i)
+                    for (std::size_t j = 0; j < n; ++j)
+                      expected(i, j) = (with_bias ? bias(j) : 0.0f) + (add_d ? d(i, j) : 0.0f);
+                  std::vector<const float*> operands;
+                  for (std::size_t i = 0; i < part_count; ++i) {
+                    const bool given = (present >> i) & 1;
+                    operands.push_back(given ? a[i].data() : nullptr);
+                    if (given)
+                      recur::gemm_raw(a[i].data(), false, b[i].data(), transpose, expected.data(),
+                                      m, n, k[i], 1.0f, 1.0f);
+                  }
+                  recur::Tensor actual = recur::Tensor(expected + 1e6f);  // garbage to overwrite
+                  packed.pack_stacked(parts, transpose, n, bias.data());
+                  BOOST_TEST(packed.k() == k[0] + k[1] + k[2]);
+                  packed.multiply_stacked(operands, m, actual.data(), add_d ? d.data() : nullptr,
+                                          with_bias);
+                  const std::string difference =
+                      recur::test::compare(actual, expected, 1e-5, 1e-5);
+                  BOOST_TEST(difference.empty(), difference);
+                }
+              }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
