@@ -16,7 +16,7 @@ void NodeRecorder::start(const char* op, std::span<const Var> inputs) {
   if (inputs.empty()) throw ValueError(std::string(op) + ": needs at least one input");
   if (!inputs.front().defined())
     throw TapeError(std::string(op) + ": an input is empty (a default-constructed Var)");
-  tape_ = inputs.front().tape_;
+  tape_ = &inputs.front().live_tape(op);  // throws, reading no freed memory, if the tape is gone
   for (const Var& input : inputs) tape_->check_var(input, op);
   const bool recording = grad_enabled();
   for (const Var& input : inputs) requires_grad_ = requires_grad_ || input.requires_grad();

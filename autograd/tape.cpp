@@ -1,6 +1,5 @@
 #include "autograd/tape.hpp"
 
-#include <atomic>
 #include <string>
 
 #include <xtensor/xnoalias.hpp>
@@ -12,13 +11,6 @@
 
 namespace recur {
 namespace {
-
-// Generations are unique across all tapes, so a Var can never be mistaken for a live value of
-// another tape, or of this tape after a clear.
-std::uint64_t next_generation() {
-  static std::atomic<std::uint64_t> counter{1};
-  return counter.fetch_add(1, std::memory_order_relaxed);
-}
 
 void fill_zero(Tensor& tensor) { std::fill(tensor.begin(), tensor.end(), 0.0f); }
 
@@ -47,7 +39,13 @@ void check_gradients(const Tape& tape, std::uint32_t index) {
 
 }  // namespace
 
-Tape::Tape() : generation_(next_generation()) {}
+// Generations are unique across all tapes (detail::next_tape_generation), so a Var can never be
+// mistaken for a live value of another tape, or of this tape after a clear.
+Tape::Tape()
+    : generation_(detail::next_tape_generation()),
+      slot_(detail::acquire_tape_slot(this, generation_)) {}
+
+Tape::~Tape() { detail::release_tape_slot(slot_); }
 
 std::uint32_t Tape::push_node(const char* op) {
   if (size_ == nodes_.size()) nodes_.emplace_back();
@@ -132,16 +130,19 @@ Var Tape::parameter(Parameter& parameter) {
   return handle(index);
 }
 
-void Tape::check_var(const Var& var, const char* op) const {
-  if (var.tape_ == nullptr)
+void Tape::throw_bad_var(const Var& var, const char* op) const {
+  if (var.slot_ == nullptr)
     throw TapeError(std::string(op) + ": the Var is empty (default-constructed); pass a value "
                     "made by an op or by Tape::input");
-  if (var.tape_ != this)
+  // Whether its own tape still holds it comes first: a Var of a destroyed tape whose slot now
+  // serves this tape must read as destroyed, not as this tape's.
+  if (var.slot_->generation.load(std::memory_order_acquire) != var.generation_)
+    throw TapeError(detail::dead_var_message(*var.slot_, var.generation_, op));
+  if (var.slot_ != slot_)
     throw TapeError(std::string(op) + ": the inputs come from different tapes; record a step's "
                     "values on one tape");
-  if (var.generation_ != generation_ || var.index_ >= size_)
-    throw TapeError(std::string(op) + ": this Var's tape was cleared after it was computed; run "
-                    "the forward pass again");
+  throw TapeError(std::string(op) + ": this Var's tape was cleared after it was computed; run "
+                  "the forward pass again");
 }
 
 Tensor& Tape::grad_buffer(std::uint32_t index) {
@@ -227,7 +228,8 @@ void Tape::run_backward(const Var& root, const Tensor* grad_root) {
 void Tape::clear() {
   size_ = 0;
   parameter_leaves_.clear();
-  generation_ = next_generation();
+  generation_ = detail::next_tape_generation();
+  slot_->generation.store(generation_, std::memory_order_release);
 }
 
 void Tape::release_memory() {

@@ -9,6 +9,7 @@
 
 #include "autograd/backward_rule.hpp"
 #include "autograd/parameter.hpp"
+#include "autograd/tape_registry.hpp"
 #include "autograd/var.hpp"
 #include "core/tensor.hpp"
 
@@ -56,6 +57,8 @@ struct Node {
 class Tape {
  public:
   Tape();
+  /// Every Var of this tape becomes invalid: using one throws recur::TapeError.
+  ~Tape();
   Tape(const Tape&) = delete;
   Tape& operator=(const Tape&) = delete;
 
@@ -95,8 +98,8 @@ class Tape {
   ///         backward(const Var&).
   void backward(const Var& root, const Tensor& grad_root);
 
-  /// Forgets every recorded node (every Var of this tape becomes invalid) but keeps their
-  /// memory for the next step.
+  /// Forgets every recorded node but keeps their memory for the next step. Every Var recorded
+  /// so far becomes invalid: using one throws recur::TapeError.
   void clear();
 
   /// clear(), and also gives the nodes' memory back.
@@ -120,10 +123,14 @@ class Tape {
   /// Removes the newest node (an op that failed after push_node).
   void pop_node();
   /// A handle to node `index`.
-  Var handle(std::uint32_t index) { return Var(this, index, generation_); }
+  Var handle(std::uint32_t index) { return Var(slot_, index, generation_); }
   /// Checks that `var` is a live value of this tape.
-  /// @throws recur::TapeError naming `op`.
-  void check_var(const Var& var, const char* op) const;
+  /// @throws recur::TapeError naming `op`: the Var is empty, from another tape, or from a tape
+  ///         destroyed or cleared since it was computed.
+  void check_var(const Var& var, const char* op) const {
+    if (var.slot_ == slot_ && var.generation_ == generation_ && var.index_ < size_) return;
+    throw_bad_var(var, op);
+  }
   /// The gradient buffer of node `index`, zero-filled on first use in this backward.
   Tensor& grad_buffer(std::uint32_t index);
   /// The gradient buffer of node `index`, sized but not zero-filled, when nothing has been added
@@ -134,10 +141,12 @@ class Tape {
  private:
   friend class Var;
   void run_backward(const Var& root, const Tensor* grad_root);
+  [[noreturn]] void throw_bad_var(const Var& var, const char* op) const;
 
   std::deque<Node> nodes_;   // a deque: appending never moves the nodes ops hold references to
   std::size_t size_ = 0;
-  std::uint64_t generation_;
+  std::uint64_t generation_;      // this tape's live generation, mirrored in its slot
+  detail::TapeSlot* slot_;        // where Vars look up whether this tape is alive (never freed)
   std::vector<std::uint32_t> parameter_leaves_;
 };
 

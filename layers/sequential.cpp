@@ -13,10 +13,8 @@ Sequential::Sequential(std::vector<std::unique_ptr<UnaryModule>> modules) {
 UnaryModule& Sequential::push_back(std::unique_ptr<UnaryModule> module) {
   if (!module)
     throw ValueError("Sequential: module " + std::to_string(modules_.size()) + " is null");
-  // The new child follows this container's mode, as it would after a train()/eval() call.
-  module->train(is_training());
-  register_module(std::to_string(modules_.size()), *module);
-  modules_.push_back(std::move(module));
+  // register_module() gives the child this container's mode, as a train()/eval() call would.
+  modules_.push_back(&register_module(std::to_string(modules_.size()), std::move(module)));
   return *modules_.back();
 }
 

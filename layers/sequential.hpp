@@ -2,8 +2,10 @@
 /// Sequential: a chain of one-input layers, torch.nn.Sequential.
 #pragma once
 
+#include <concepts>
 #include <cstddef>
 #include <memory>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -15,9 +17,9 @@ namespace recur::nn {
 /// PyTorch, so their parameters are `0.weight`, `2.bias` and so on.
 /// @code
 /// recur::nn::Sequential mlp;
-/// mlp.emplace<recur::nn::Linear>(recur::nn::LinearOptions{.in_features = 4, .out_features = 16});
-/// mlp.emplace<recur::nn::Tanh>();
-/// mlp.emplace<recur::nn::Linear>(recur::nn::LinearOptions{.in_features = 16, .out_features = 1});
+/// mlp.push_back(recur::nn::Linear({.in_features = 4, .out_features = 16}));
+/// mlp.push_back(recur::nn::Tanh());
+/// mlp.push_back(recur::nn::Linear({.in_features = 16, .out_features = 1}));
 /// recur::Var y = mlp(x);   // [B, 4] -> [B, 1]
 /// @endcode
 class Sequential : public UnaryModule {
@@ -29,6 +31,16 @@ class Sequential : public UnaryModule {
   /// Appends `module` (named by its position) and returns it.
   /// @throws recur::ValueError for null.
   UnaryModule& push_back(std::unique_ptr<UnaryModule> module);
+  /// Appends a module built in place (`nn::Linear({...})`) or std::move()d, and returns it.
+  template <class M>
+    requires std::derived_from<std::remove_cvref_t<M>, UnaryModule> &&
+             (!std::is_lvalue_reference_v<M>)
+  std::remove_cvref_t<M>& push_back(M&& module) {
+    auto owned = std::make_unique<std::remove_cvref_t<M>>(std::move(module));
+    auto& added = *owned;
+    push_back(std::unique_ptr<UnaryModule>(std::move(owned)));
+    return added;
+  }
   /// Builds a module of type M in place at the end and returns it.
   template <class M, class... Args>
   M& emplace(Args&&... args) {
@@ -48,7 +60,7 @@ class Sequential : public UnaryModule {
   UnaryModule& operator[](std::size_t index);
 
  private:
-  std::vector<std::unique_ptr<UnaryModule>> modules_;
+  std::vector<UnaryModule*> modules_;  // in order; owned as children (register_module)
 };
 
 }  // namespace recur::nn

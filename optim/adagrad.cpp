@@ -29,22 +29,15 @@ Adagrad::Adagrad(std::span<const ParamGroup> groups, const AdagradOptions& optio
   for (std::size_t group = 0; group < num_groups(); ++group) check_options(this->options(group));
 }
 
-void Adagrad::step() {
-  for (std::size_t index = 0; index < parameters().size(); ++index) check_grad(index);
-  for (std::size_t index = 0; index < parameters().size(); ++index) {
-    Parameter& parameter = *parameters()[index];
-    if (!parameter.requires_grad) continue;
-    const AdagradOptions& options = this->options(group_of(index));
-    const std::int64_t step = ++state(index).step;
-    const Tensor& grad = decayed_grad(index, static_cast<float>(options.weight_decay));
-    const auto current_lr =
-        static_cast<float>(options.lr / (1 + static_cast<double>(step - 1) * options.lr_decay));
-    Tensor& sum = buffer(index, kSum, static_cast<float>(options.initial_accumulator_value));
-    xt::noalias(sum) = sum + grad * grad;
-    xt::noalias(parameter.value) =
-        parameter.value - current_lr * grad / (xt::sqrt(sum) + static_cast<float>(options.eps));
-    parameter.bump_version();
-  }
+void Adagrad::update(std::size_t index, Parameter& parameter, ParameterState& state,
+                     const AdagradOptions& options) {
+  const Tensor& grad = decayed_grad(index, static_cast<float>(options.weight_decay));
+  const auto current_lr = static_cast<float>(
+      options.lr / (1 + static_cast<double>(state.step - 1) * options.lr_decay));
+  Tensor& sum = buffer(index, kSum, static_cast<float>(options.initial_accumulator_value));
+  xt::noalias(sum) = sum + grad * grad;
+  xt::noalias(parameter.value) =
+      parameter.value - current_lr * grad / (xt::sqrt(sum) + static_cast<float>(options.eps));
 }
 
 }  // namespace recur::optim

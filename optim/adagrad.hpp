@@ -32,12 +32,15 @@ class Adagrad : public OptimizerWithOptions<AdagradOptions> {
   Adagrad(std::initializer_list<ParamGroup> groups, const AdagradOptions& options = {})
       : Adagrad(std::span<const ParamGroup>(groups.begin(), groups.size()), options) {}
 
-  void step() override;
   std::array<const char*, 3> buffer_names() const override { return {"sum", "", ""}; }
   std::array<bool, 3> buffers_used(std::size_t group) const override {
     check_group(group, "buffers_used");
     return {true, false, false};
   }
+
+ protected:
+  void update(std::size_t index, Parameter& parameter, ParameterState& state,
+              const AdagradOptions& options) override;
 };
 
 }  // namespace recur::optim

@@ -61,19 +61,11 @@ std::array<bool, 3> Adam::buffers_used(std::size_t group) const {
   return {true, true, options(group).amsgrad};
 }
 
-void Adam::step() {
-  for (std::size_t index = 0; index < parameters().size(); ++index) check_grad(index);
-  for (std::size_t index = 0; index < parameters().size(); ++index) {
-    Parameter& parameter = *parameters()[index];
-    if (!parameter.requires_grad) continue;
-    const AdamOptions& options = this->options(group_of(index));
-    ParameterState& state = this->state(index);
-    ++state.step;
-    const Tensor& grad = decayed_grad(index, static_cast<float>(options.weight_decay));
-    adam_update(parameter.value, grad, buffer(index, kExpAvg), buffer(index, kExpAvgSq),
-                options.amsgrad ? &buffer(index, kMaxExpAvgSq) : nullptr, state.step, options);
-    parameter.bump_version();
-  }
+void Adam::update(std::size_t index, Parameter& parameter, ParameterState& state,
+                  const AdamOptions& options) {
+  const Tensor& grad = decayed_grad(index, static_cast<float>(options.weight_decay));
+  adam_update(parameter.value, grad, buffer(index, kExpAvg), buffer(index, kExpAvgSq),
+              options.amsgrad ? &buffer(index, kMaxExpAvgSq) : nullptr, state.step, options);
 }
 
 AdamW::AdamW(const std::vector<Parameter*>& params, const AdamWOptions& options)
@@ -89,21 +81,13 @@ std::array<bool, 3> AdamW::buffers_used(std::size_t group) const {
   return {true, true, options(group).amsgrad};
 }
 
-void AdamW::step() {
-  for (std::size_t index = 0; index < parameters().size(); ++index) check_grad(index);
-  for (std::size_t index = 0; index < parameters().size(); ++index) {
-    Parameter& parameter = *parameters()[index];
-    if (!parameter.requires_grad) continue;
-    const AdamWOptions& options = this->options(group_of(index));
-    ParameterState& state = this->state(index);
-    ++state.step;
-    // Decoupled weight decay: shrink the weights, then step with the plain gradient.
-    const auto decay = static_cast<float>(1 - options.lr * options.weight_decay);
-    xt::noalias(parameter.value) = parameter.value * decay;
-    adam_update(parameter.value, parameter.grad, buffer(index, kExpAvg), buffer(index, kExpAvgSq),
-                options.amsgrad ? &buffer(index, kMaxExpAvgSq) : nullptr, state.step, options);
-    parameter.bump_version();
-  }
+void AdamW::update(std::size_t index, Parameter& parameter, ParameterState& state,
+                   const AdamWOptions& options) {
+  // Decoupled weight decay: shrink the weights, then step with the plain gradient.
+  const auto decay = static_cast<float>(1 - options.lr * options.weight_decay);
+  xt::noalias(parameter.value) = parameter.value * decay;
+  adam_update(parameter.value, parameter.grad, buffer(index, kExpAvg), buffer(index, kExpAvgSq),
+              options.amsgrad ? &buffer(index, kMaxExpAvgSq) : nullptr, state.step, options);
 }
 
 }  // namespace recur::optim

@@ -41,11 +41,14 @@ class Adam : public OptimizerWithOptions<AdamOptions> {
   Adam(std::initializer_list<ParamGroup> groups, const AdamOptions& options = {})
       : Adam(std::span<const ParamGroup>(groups.begin(), groups.size()), options) {}
 
-  void step() override;
   std::array<const char*, 3> buffer_names() const override {
     return {"exp_avg", "exp_avg_sq", "max_exp_avg_sq"};
   }
   std::array<bool, 3> buffers_used(std::size_t group) const override;
+
+ protected:
+  void update(std::size_t index, Parameter& parameter, ParameterState& state,
+              const AdamOptions& options) override;
 };
 
 /// torch.optim.AdamW: p *= 1 - lr*weight_decay, then Adam's update with the plain gradient.
@@ -64,11 +67,14 @@ class AdamW : public OptimizerWithOptions<AdamWOptions> {
   AdamW(std::initializer_list<ParamGroup> groups, const AdamWOptions& options = {})
       : AdamW(std::span<const ParamGroup>(groups.begin(), groups.size()), options) {}
 
-  void step() override;
   std::array<const char*, 3> buffer_names() const override {
     return {"exp_avg", "exp_avg_sq", "max_exp_avg_sq"};
   }
   std::array<bool, 3> buffers_used(std::size_t group) const override;
+
+ protected:
+  void update(std::size_t index, Parameter& parameter, ParameterState& state,
+              const AdamWOptions& options) override;
 };
 
 }  // namespace recur::optim

@@ -30,6 +30,18 @@ Optimizer::Optimizer(std::string name, std::span<const ParamGroup> groups)
   states_.resize(parameters_.size());
 }
 
+void Optimizer::step() {
+  for (std::size_t index = 0; index < parameters_.size(); ++index) check_grad(index);
+  for (std::size_t index = 0; index < parameters_.size(); ++index) {
+    Parameter& parameter = *parameters_[index];
+    if (!parameter.requires_grad) continue;
+    ParameterState& state = states_[index];
+    ++state.step;  // PyTorch counts the step before the update (Adam's bias corrections use it)
+    update(index, parameter, state);
+    parameter.bump_version();
+  }
+}
+
 void Optimizer::zero_grad() {
   for (Parameter* parameter : parameters_) parameter->zero_grad();
 }

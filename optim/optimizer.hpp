@@ -53,10 +53,11 @@ class Optimizer {
   Optimizer(const Optimizer&) = delete;
   Optimizer& operator=(const Optimizer&) = delete;
 
-  /// Updates every parameter that requires a gradient from its `grad`, in place, and bumps its
-  /// version.
+  /// Updates every parameter that requires a gradient from its `grad`, in place: checks every
+  /// gradient's shape first (so a bad one changes nothing), then for each parameter counts the
+  /// step in its state, applies the optimiser's formula (update()) and bumps its version.
   /// @throws recur::ShapeError if a gradient's shape differs from its parameter's.
-  virtual void step() = 0;
+  void step();
   /// Sets the gradient of every parameter to zero.
   void zero_grad();
 
@@ -108,6 +109,13 @@ class Optimizer {
  protected:
   /// Checks the groups (non-empty, no null or repeated parameter) and sets up empty states.
   Optimizer(std::string name, std::span<const ParamGroup> groups);
+
+  /// The optimiser's formula for one parameter, called by step() for every parameter that
+  /// requires a gradient (whose shape step() has checked); `state.step` already counts this
+  /// step. It writes `parameter.value` in place; step() bumps the version.
+  /// @param index The parameter's position in parameters(). @param parameter The parameter.
+  /// @param state Its state (buffer() allocates the slots on first use).
+  virtual void update(std::size_t index, Parameter& parameter, ParameterState& state) = 0;
 
   /// Throws recur::ValueError naming this optimiser, `accessor`, `group` and the number of
   /// groups unless `group` < num_groups(). Inline so that step()'s loop pays one comparison.
@@ -171,6 +179,12 @@ class OptimizerWithOptions : public Optimizer {
   using Optimizer::set_lr;
 
  protected:
+  /// update() with the options of the parameter's group: what each optimiser writes.
+  /// @param index The parameter's position in parameters(). @param parameter The parameter.
+  /// @param state Its state, `state.step` counting this step. @param options Its group's.
+  virtual void update(std::size_t index, Parameter& parameter, ParameterState& state,
+                      const Options& options) = 0;
+
   /// Sets up the groups, each with `defaults` overridden by its ParamGroup's lr and weight_decay.
   OptimizerWithOptions(std::string name, std::span<const ParamGroup> groups,
                        const Options& defaults)
@@ -184,6 +198,10 @@ class OptimizerWithOptions : public Optimizer {
   }
 
  private:
+  void update(std::size_t index, Parameter& parameter, ParameterState& state) final {
+    update(index, parameter, state, options_[group_of(index)]);
+  }
+
   std::vector<Options> options_;
 };
 

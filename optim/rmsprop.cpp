@@ -33,42 +33,35 @@ std::array<bool, 3> RMSprop::buffers_used(std::size_t group) const {
   return {true, options(group).momentum > 0, options(group).centered};
 }
 
-void RMSprop::step() {
-  for (std::size_t index = 0; index < parameters().size(); ++index) check_grad(index);
-  for (std::size_t index = 0; index < parameters().size(); ++index) {
-    Parameter& parameter = *parameters()[index];
-    if (!parameter.requires_grad) continue;
-    const RMSpropOptions& options = this->options(group_of(index));
-    ++state(index).step;
-    const auto alpha = static_cast<float>(options.alpha);
-    const auto one_minus_alpha = static_cast<float>(1 - options.alpha);
-    const auto eps = static_cast<float>(options.eps);
-    const auto lr = static_cast<float>(options.lr);
-    const Tensor& grad = decayed_grad(index, static_cast<float>(options.weight_decay));
-    Tensor& square_avg = buffer(index, kSquareAvg);
-    xt::noalias(square_avg) = alpha * square_avg + one_minus_alpha * grad * grad;
-    // The denominator avg goes into the update expressions directly: no temporary tensor.
-    if (options.centered) {
-      Tensor& grad_avg = buffer(index, kGradAvg);
-      xt::noalias(grad_avg) = alpha * grad_avg + one_minus_alpha * grad;
-      if (options.momentum > 0) {
-        Tensor& velocity = buffer(index, kMomentum);
-        xt::noalias(velocity) = static_cast<float>(options.momentum) * velocity +
-                                grad / (xt::sqrt(square_avg - grad_avg * grad_avg) + eps);
-        xt::noalias(parameter.value) = parameter.value - lr * velocity;
-      } else {
-        xt::noalias(parameter.value) =
-            parameter.value - lr * grad / (xt::sqrt(square_avg - grad_avg * grad_avg) + eps);
-      }
-    } else if (options.momentum > 0) {
+void RMSprop::update(std::size_t index, Parameter& parameter, ParameterState& /*state*/,
+                     const RMSpropOptions& options) {
+  const auto alpha = static_cast<float>(options.alpha);
+  const auto one_minus_alpha = static_cast<float>(1 - options.alpha);
+  const auto eps = static_cast<float>(options.eps);
+  const auto lr = static_cast<float>(options.lr);
+  const Tensor& grad = decayed_grad(index, static_cast<float>(options.weight_decay));
+  Tensor& square_avg = buffer(index, kSquareAvg);
+  xt::noalias(square_avg) = alpha * square_avg + one_minus_alpha * grad * grad;
+  // The denominator avg goes into the update expressions directly: no temporary tensor.
+  if (options.centered) {
+    Tensor& grad_avg = buffer(index, kGradAvg);
+    xt::noalias(grad_avg) = alpha * grad_avg + one_minus_alpha * grad;
+    if (options.momentum > 0) {
       Tensor& velocity = buffer(index, kMomentum);
-      xt::noalias(velocity) =
-          static_cast<float>(options.momentum) * velocity + grad / (xt::sqrt(square_avg) + eps);
+      xt::noalias(velocity) = static_cast<float>(options.momentum) * velocity +
+                              grad / (xt::sqrt(square_avg - grad_avg * grad_avg) + eps);
       xt::noalias(parameter.value) = parameter.value - lr * velocity;
     } else {
-      xt::noalias(parameter.value) = parameter.value - lr * grad / (xt::sqrt(square_avg) + eps);
+      xt::noalias(parameter.value) =
+          parameter.value - lr * grad / (xt::sqrt(square_avg - grad_avg * grad_avg) + eps);
     }
-    parameter.bump_version();
+  } else if (options.momentum > 0) {
+    Tensor& velocity = buffer(index, kMomentum);
+    xt::noalias(velocity) =
+        static_cast<float>(options.momentum) * velocity + grad / (xt::sqrt(square_avg) + eps);
+    xt::noalias(parameter.value) = parameter.value - lr * velocity;
+  } else {
+    xt::noalias(parameter.value) = parameter.value - lr * grad / (xt::sqrt(square_avg) + eps);
   }
 }
 

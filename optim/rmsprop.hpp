@@ -34,11 +34,14 @@ class RMSprop : public OptimizerWithOptions<RMSpropOptions> {
   RMSprop(std::initializer_list<ParamGroup> groups, const RMSpropOptions& options = {})
       : RMSprop(std::span<const ParamGroup>(groups.begin(), groups.size()), options) {}
 
-  void step() override;
   std::array<const char*, 3> buffer_names() const override {
     return {"square_avg", "momentum_buffer", "grad_avg"};
   }
   std::array<bool, 3> buffers_used(std::size_t group) const override;
+
+ protected:
+  void update(std::size_t index, Parameter& parameter, ParameterState& state,
+              const RMSpropOptions& options) override;
 };
 
 }  // namespace recur::optim

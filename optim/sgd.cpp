@@ -35,32 +35,24 @@ std::array<bool, 3> SGD::buffers_used(std::size_t group) const {
   return {options(group).momentum != 0, false, false};
 }
 
-void SGD::step() {
-  for (std::size_t index = 0; index < parameters().size(); ++index) check_grad(index);
-  for (std::size_t index = 0; index < parameters().size(); ++index) {
-    Parameter& parameter = *parameters()[index];
-    if (!parameter.requires_grad) continue;
-    const SGDOptions& options = this->options(group_of(index));
-    ParameterState& state = this->state(index);
-    const auto lr = static_cast<float>(options.lr);
-    const Tensor& grad = decayed_grad(index, static_cast<float>(options.weight_decay));
-    if (options.momentum == 0) {
-      xt::noalias(parameter.value) = parameter.value - lr * grad;
-    } else {
-      const auto momentum = static_cast<float>(options.momentum);
-      Tensor& velocity = buffer(index, kMomentum);
-      if (state.step == 0)  // PyTorch starts the buffer at the first gradient, undamped
-        xt::noalias(velocity) = grad;
-      else
-        xt::noalias(velocity) = momentum * velocity + static_cast<float>(1 - options.dampening) * grad;
-      if (options.nesterov)
-        xt::noalias(parameter.value) = parameter.value - lr * (grad + momentum * velocity);
-      else
-        xt::noalias(parameter.value) = parameter.value - lr * velocity;
-    }
-    ++state.step;
-    parameter.bump_version();
+void SGD::update(std::size_t index, Parameter& parameter, ParameterState& state,
+                 const SGDOptions& options) {
+  const auto lr = static_cast<float>(options.lr);
+  const Tensor& grad = decayed_grad(index, static_cast<float>(options.weight_decay));
+  if (options.momentum == 0) {
+    xt::noalias(parameter.value) = parameter.value - lr * grad;
+    return;
   }
+  const auto momentum = static_cast<float>(options.momentum);
+  Tensor& velocity = buffer(index, kMomentum);
+  if (state.step == 1)  // PyTorch starts the buffer at the first gradient, undamped
+    xt::noalias(velocity) = grad;
+  else
+    xt::noalias(velocity) = momentum * velocity + static_cast<float>(1 - options.dampening) * grad;
+  if (options.nesterov)
+    xt::noalias(parameter.value) = parameter.value - lr * (grad + momentum * velocity);
+  else
+    xt::noalias(parameter.value) = parameter.value - lr * velocity;
 }
 
 }  // namespace recur::optim

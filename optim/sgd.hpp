@@ -36,9 +36,12 @@ class SGD : public OptimizerWithOptions<SGDOptions> {
   SGD(std::initializer_list<ParamGroup> groups, const SGDOptions& options = {})
       : SGD(std::span<const ParamGroup>(groups.begin(), groups.size()), options) {}
 
-  void step() override;
   std::array<const char*, 3> buffer_names() const override { return {"momentum_buffer", "", ""}; }
   std::array<bool, 3> buffers_used(std::size_t group) const override;
+
+ protected:
+  void update(std::size_t index, Parameter& parameter, ParameterState& state,
+              const SGDOptions& options) override;
 };
 
 }  // namespace recur::optim

@@ -9,9 +9,11 @@
 //! [first model]
 // Reads a sequence of numbers and predicts their sum: x [T, B, 1] -> [B, 1].
 struct Summer : recur::nn::Module {
-  recur::nn::LSTM lstm{{.input_size = 1, .hidden_size = 16}};
-  recur::nn::Linear head{{.in_features = 16, .out_features = 1}};
-  Summer() { register_module("lstm", lstm); register_module("head", head); }
+  // Each layer is built, owned and named in one line (`lstm.weight_ih_l0`, `head.bias`).
+  recur::nn::LSTM& lstm =
+      register_module("lstm", recur::nn::LSTM({.input_size = 1, .hidden_size = 16}));
+  recur::nn::Linear& head =
+      register_module("head", recur::nn::Linear({.in_features = 16, .out_features = 1}));
   recur::Var forward(const recur::Var& x) {
     recur::Var output = lstm(x).output;                        // [T, B, 16]
     return head(recur::select(output, 0, x.dim(0) - 1));      // last step -> [B, 1]

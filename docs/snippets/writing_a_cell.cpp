@@ -31,12 +31,10 @@ Batch first_symbol_batch(std::size_t T, std::size_t B, recur::Generator& gen) {
 
 //! [use the cell]
 struct Classifier : recur::nn::Module {
-  recur::nn::Recurrent<PeepholeLSTM> rnn{{.input_size = 4, .hidden_size = 24}};
-  recur::nn::Linear head{{.in_features = 24, .out_features = 4}};
-  Classifier() {
-    register_module("rnn", rnn);
-    register_module("head", head);
-  }
+  recur::nn::Recurrent<PeepholeLSTM>& rnn = register_module(
+      "rnn", recur::nn::Recurrent<PeepholeLSTM>({.input_size = 4, .hidden_size = 24}));
+  recur::nn::Linear& head =
+      register_module("head", recur::nn::Linear({.in_features = 24, .out_features = 4}));
   recur::Var forward(const recur::Var& x) {                 // x [T, B, 4]
     const recur::nn::RecurrentResult r = rnn(x);            // r.states: {h_n, c_n}
     return head(recur::select(r.states[0], 0, 0));          // h_n of the one layer: [B, 24]

@@ -6,13 +6,13 @@ namespace char_rnn {
 
 CharModel::CharModel(const ModelShape& shape)
     : shape_(shape),
-      embed_({.num_embeddings = kVocabulary, .embedding_dim = shape.embedding}),
-      lstm_({.input_size = shape.embedding, .hidden_size = shape.hidden, .num_layers = shape.layers}),
-      head_({.in_features = shape.hidden, .out_features = kVocabulary}) {
-  register_module("embed", embed_);
-  register_module("lstm", lstm_);
-  register_module("head", head_);
-}
+      embed_(register_module("embed", recur::nn::Embedding({.num_embeddings = kVocabulary,
+                                                            .embedding_dim = shape.embedding}))),
+      lstm_(register_module("lstm", recur::nn::LSTM({.input_size = shape.embedding,
+                                                     .hidden_size = shape.hidden,
+                                                     .num_layers = shape.layers}))),
+      head_(register_module("head", recur::nn::Linear({.in_features = shape.hidden,
+                                                        .out_features = kVocabulary}))) {}
 
 // tokens [T, B] -> embed [T, B, E] -> lstm [T, B, H] -> [T*B, H] -> head [T*B, 256]
 recur::Var CharModel::forward(recur::Tape& tape, const recur::IndexTensor& tokens,

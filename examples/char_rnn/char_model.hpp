@@ -36,9 +36,9 @@ class CharModel : public recur::nn::Module {
 
  private:
   ModelShape shape_;
-  recur::nn::Embedding embed_;
-  recur::nn::LSTM lstm_;
-  recur::nn::Linear head_;
+  recur::nn::Embedding& embed_;
+  recur::nn::LSTM& lstm_;
+  recur::nn::Linear& head_;
 };
 
 /// The model's sizes read from the shapes of a checkpoint's `model.*` entries. Throws

@@ -27,17 +27,16 @@ namespace {
 constexpr std::size_t kVocabulary = 256;
 
 struct ByteModel : nn::Module {
-  nn::Embedding embed;
-  nn::LSTM lstm;
-  nn::Linear head;
+  nn::Embedding& embed;
+  nn::LSTM& lstm;
+  nn::Linear& head;
   ByteModel(std::size_t embedding, std::size_t hidden, std::size_t layers)
-      : embed({.num_embeddings = kVocabulary, .embedding_dim = embedding}),
-        lstm({.input_size = embedding, .hidden_size = hidden, .num_layers = layers}),
-        head({.in_features = hidden, .out_features = kVocabulary}) {
-    register_module("embed", embed);
-    register_module("lstm", lstm);
-    register_module("head", head);
-  }
+      : embed(register_module(
+            "embed", nn::Embedding({.num_embeddings = kVocabulary, .embedding_dim = embedding}))),
+        lstm(register_module("lstm", nn::LSTM({.input_size = embedding, .hidden_size = hidden,
+                                                .num_layers = layers}))),
+        head(register_module("head",
+                             nn::Linear({.in_features = hidden, .out_features = kVocabulary}))) {}
   // tokens [T, B] -> logits [T*B, 256]
   Var logits(Tape& tape, const IndexTensor& tokens) {
     const Var output = lstm(embed(tape, tokens)).output;  // [T, B, H]

@@ -8,6 +8,14 @@
 
 namespace recur::examples {
 
+namespace {
+
+nn::EmbeddingOptions embedding_options(const ModelOptions& options) {
+  return {.num_embeddings = options.vocabulary, .embedding_dim = options.embedding};
+}
+
+}  // namespace
+
 std::string model_name(ModelKind kind) {
   switch (kind) {
     case ModelKind::lstm: return "lstm";
@@ -24,32 +32,31 @@ ModelKind parse_model(const std::string& name) {
   throw ValueError("unknown model '" + name + "' (expected lstm, gru, rnn or baseline)");
 }
 
+// The layers are built in the order embedding, head, recurrent layer (the order their weights are
+// drawn from the generator), and named in the order embedding, rnn, head (PyTorch's attributes).
 RecurrentClassifier::RecurrentClassifier(const ModelOptions& options)
     : options_(options),
-      embedding_({.num_embeddings = options.vocabulary, .embedding_dim = options.embedding}),
-      head_({.in_features = options.hidden, .out_features = options.classes}) {
-  register_module("embedding", embedding_);
+      embedding_(register_module("embedding", nn::Embedding(embedding_options(options)))) {
+  auto head = std::make_unique<nn::Linear>(
+      nn::LinearOptions{.in_features = options.hidden, .out_features = options.classes});
   switch (options.kind) {
     case ModelKind::lstm:
-      lstm_ = std::make_unique<nn::LSTM>(nn::LSTMOptions{
-          .input_size = options.embedding, .hidden_size = options.hidden,
-          .forget_bias = options.forget_bias});
-      register_module("rnn", *lstm_);
+      lstm_ = &register_module("rnn", nn::LSTM({.input_size = options.embedding,
+                                                .hidden_size = options.hidden,
+                                                .forget_bias = options.forget_bias}));
       break;
     case ModelKind::gru:
-      gru_ = std::make_unique<nn::GRU>(
-          nn::GRUOptions{.input_size = options.embedding, .hidden_size = options.hidden});
-      register_module("rnn", *gru_);
+      gru_ = &register_module(
+          "rnn", nn::GRU({.input_size = options.embedding, .hidden_size = options.hidden}));
       break;
     case ModelKind::rnn:
-      rnn_ = std::make_unique<nn::RNN>(
-          nn::RNNOptions{.input_size = options.embedding, .hidden_size = options.hidden});
-      register_module("rnn", *rnn_);
+      rnn_ = &register_module(
+          "rnn", nn::RNN({.input_size = options.embedding, .hidden_size = options.hidden}));
       break;
     case ModelKind::baseline:
       throw ValueError("RecurrentClassifier: the baseline is not recurrent");
   }
-  register_module("head", head_);
+  head_ = &register_module("head", std::move(head));
 }
 
 Var RecurrentClassifier::embed(Tape& tape, const IndexTensor& tokens) {
@@ -77,7 +84,7 @@ Var RecurrentClassifier::last_hidden(const Var& embedded, const StreamState& sta
 }
 
 Var RecurrentClassifier::logits_from_embeddings(const Var& embedded) {
-  return head_(last_hidden(embedded, {}, nullptr));
+  return (*head_)(last_hidden(embedded, {}, nullptr));
 }
 
 Var RecurrentClassifier::logits(Tape& tape, const IndexTensor& tokens) {
@@ -88,19 +95,18 @@ StreamState RecurrentClassifier::read_chunk(Tape& tape, const IndexTensor& token
                                             const StreamState& state, Var* logits) {
   StreamState next;
   const Var h = last_hidden(embed(tape, tokens), state, &next);
-  if (logits) *logits = head_(h);
+  if (logits) *logits = (*head_)(h);
   return next;
 }
 
 WindowBaseline::WindowBaseline(const ModelOptions& options)
     : options_(options),
-      embedding_({.num_embeddings = options.vocabulary, .embedding_dim = options.embedding}),
-      hidden_({.in_features = options.window * options.embedding, .out_features = options.hidden}),
-      head_({.in_features = options.hidden, .out_features = options.classes}) {
-  register_module("embedding", embedding_);
-  register_module("hidden", hidden_);
-  register_module("head", head_);
-}
+      embedding_(register_module("embedding", nn::Embedding(embedding_options(options)))),
+      hidden_(register_module("hidden",
+                              nn::Linear({.in_features = options.window * options.embedding,
+                                          .out_features = options.hidden}))),
+      head_(register_module("head", nn::Linear({.in_features = options.hidden,
+                                                .out_features = options.classes}))) {}
 
 Var WindowBaseline::embed(Tape& tape, const IndexTensor& tokens) {
   // Only the last `window` tokens exist for the baseline.

@@ -69,11 +69,11 @@ class RecurrentClassifier : public SequenceClassifier {
   Var last_hidden(const Var& embedded, const StreamState& state, StreamState* final_state);
 
   ModelOptions options_;
-  nn::Embedding embedding_;
-  std::unique_ptr<nn::LSTM> lstm_;
-  std::unique_ptr<nn::GRU> gru_;
-  std::unique_ptr<nn::RNN> rnn_;
-  nn::Linear head_;
+  nn::Embedding& embedding_;
+  nn::LSTM* lstm_ = nullptr;  // the one recurrent layer, named "rnn", is one of these three
+  nn::GRU* gru_ = nullptr;
+  nn::RNN* rnn_ = nullptr;
+  nn::Linear* head_ = nullptr;
 };
 
 /// The short-context baseline: an MLP over the concatenated embeddings of the last `window`
@@ -87,9 +87,9 @@ class WindowBaseline : public SequenceClassifier {
 
  private:
   ModelOptions options_;
-  nn::Embedding embedding_;
-  nn::Linear hidden_;
-  nn::Linear head_;
+  nn::Embedding& embedding_;
+  nn::Linear& hidden_;
+  nn::Linear& head_;
 };
 
 /// A fresh model of `options.kind`, initialised from recur::default_generator().

@@ -7,7 +7,9 @@
 
 #include "autograd/no_grad.hpp"
 #include "autograd/ops/losses.hpp"
+#include "autograd/ops/reductions.hpp"
 #include "distributed/distributed.hpp"
+#include "layers/data_metrics.hpp"
 #include "optim/adam.hpp"
 #include "optim/clip.hpp"
 
@@ -19,24 +21,15 @@ namespace {
 // (Files are written by every rank, with the same contents.) One process: rank 0, no change.
 const distributed::RootOnlyConsole root_only_console{distributed::world()};
 
-// Index of the largest logit of row b.
-std::int64_t predicted_class(const Tensor& logits, std::size_t b) {
-  const std::size_t classes = logits.shape(1);
-  const float* row = logits.data() + b * classes;
-  return std::max_element(row, row + classes) - row;
-}
-
 // True when `accuracy` on `count` sequences lies three standard errors above chance (1/K).
 bool beats_chance(double accuracy, const TaskOptions& task, std::size_t count) {
   const double chance = 1.0 / static_cast<double>(task.keys);
   return accuracy > chance + 3.0 * std::sqrt(chance * (1.0 - chance) / static_cast<double>(count));
 }
 
+// How many rows of logits [B, K] put their largest value on the label's class.
 std::size_t count_correct(const Tensor& logits, const IndexTensor& labels) {
-  std::size_t correct = 0;
-  for (std::size_t b = 0; b < labels.size(); ++b)
-    correct += predicted_class(logits, b) == labels(b) ? 1 : 0;
-  return correct;
+  return data::num_correct(argmax(logits, 1), labels);
 }
 
 // The share of `count` fresh sequences that `model` classifies right, in eval mode under no_grad,

@@ -63,22 +63,22 @@ Config parse_args(int argc, char** argv) {
 }
 
 // [model]
-// The model: its members are registered under the names PyTorch would use for attributes, so
-// the saved file's entries are embed.weight, lstm.weight_ih_l0, ..., head.bias.
+// The model: each layer is built, handed to the model and named in one place, under the name
+// PyTorch would give the attribute, so the saved file's entries are embed.weight,
+// lstm.weight_ih_l0, ..., head.bias.
 struct FirstTokenClassifier : nn::Module {
-  nn::Embedding embed;
-  nn::LSTM lstm;
-  nn::Linear head;
+  nn::Embedding& embed;
+  nn::LSTM& lstm;
+  nn::Linear& head;
 
   explicit FirstTokenClassifier(const Config& config)
-      : embed({.num_embeddings = config.vocab, .embedding_dim = config.embedding_dim}),
-        lstm({.input_size = config.embedding_dim, .hidden_size = config.hidden_size,
-              .num_layers = 2}),
-        head({.in_features = config.hidden_size, .out_features = config.vocab}) {
-    register_module("embed", embed);
-    register_module("lstm", lstm);
-    register_module("head", head);
-  }
+      : embed(register_module("embed", nn::Embedding({.num_embeddings = config.vocab,
+                                                       .embedding_dim = config.embedding_dim}))),
+        lstm(register_module("lstm", nn::LSTM({.input_size = config.embedding_dim,
+                                                .hidden_size = config.hidden_size,
+                                                .num_layers = 2}))),
+        head(register_module("head", nn::Linear({.in_features = config.hidden_size,
+                                                  .out_features = config.vocab}))) {}
 
   // tokens [T, B] -> logits [B, V]
   Var forward(Tape& tape, const IndexTensor& tokens) {
@@ -101,24 +101,6 @@ Batch make_batch(Generator& generator, const Config& config, std::size_t batch) 
   for (auto& token : out.tokens) token = static_cast<std::int64_t>(generator.below(config.vocab));
   for (std::size_t b = 0; b < batch; ++b) out.labels(b) = out.tokens(0, b);
   return out;
-}
-
-// The class with the highest logit for each row of logits [B, V].
-IndexTensor predictions(const Tensor& logits) {
-  IndexTensor best = IndexTensor::from_shape({logits.shape(0)});
-  for (std::size_t b = 0; b < logits.shape(0); ++b) {
-    std::size_t arg = 0;
-    for (std::size_t v = 1; v < logits.shape(1); ++v)
-      if (logits(b, v) > logits(b, arg)) arg = v;
-    best(b) = static_cast<std::int64_t>(arg);
-  }
-  return best;
-}
-
-double accuracy(const IndexTensor& predicted, const IndexTensor& labels) {
-  std::size_t right = 0;
-  for (std::size_t b = 0; b < labels.size(); ++b) right += predicted(b) == labels(b);
-  return static_cast<double>(right) / static_cast<double>(labels.size());
 }
 
 // Build, train, evaluate, save and reload; 0 when the reloaded model agrees.
@@ -170,9 +152,9 @@ int run(const Config& config) {
     tape.clear();
     logits = model.forward(tape, held_out.tokens).value();
   }
-  const IndexTensor predicted = predictions(logits);
-  std::printf("held-out accuracy %.3f (chance %.3f)\n", accuracy(predicted, held_out.labels),
-              1.0 / static_cast<double>(config.vocab));
+  const IndexTensor predicted = argmax(logits, 1);  // [B, V] -> the best class [B]
+  std::printf("held-out accuracy %.3f (chance %.3f)\n",
+              data::accuracy(predicted, held_out.labels), 1.0 / static_cast<double>(config.vocab));
 
   // [save and load]
   // 4. Save, load into a fresh model with different initial weights, and compare.

@@ -11,26 +11,26 @@ std::string cell_name(CellKind kind) {
   return "?";
 }
 
-StepNet::StepNet(CellKind kind, std::size_t input_size, std::size_t hidden_size)
-    : kind_(kind), head_({.in_features = hidden_size, .out_features = 1}) {
+// The head is built first (its weights are drawn from the generator before the cell's) and
+// registered after the cell, as PyTorch would name the attributes.
+StepNet::StepNet(CellKind kind, std::size_t input_size, std::size_t hidden_size) : kind_(kind) {
+  auto head = std::make_unique<recur::nn::Linear>(
+      recur::nn::LinearOptions{.in_features = hidden_size, .out_features = 1});
   switch (kind) {
     case CellKind::rnn:
-      rnn_ = std::make_unique<recur::nn::RNNCell>(
-          recur::nn::RNNCellOptions{.input_size = input_size, .hidden_size = hidden_size});
-      register_module("cell", *rnn_);
+      rnn_ = &register_module(
+          "cell", recur::nn::RNNCell({.input_size = input_size, .hidden_size = hidden_size}));
       break;
     case CellKind::lstm:
-      lstm_ = std::make_unique<recur::nn::LSTMCell>(
-          recur::nn::LSTMCellOptions{.input_size = input_size, .hidden_size = hidden_size});
-      register_module("cell", *lstm_);
+      lstm_ = &register_module(
+          "cell", recur::nn::LSTMCell({.input_size = input_size, .hidden_size = hidden_size}));
       break;
     case CellKind::gru:
-      gru_ = std::make_unique<recur::nn::GRUCell>(
-          recur::nn::GRUCellOptions{.input_size = input_size, .hidden_size = hidden_size});
-      register_module("cell", *gru_);
+      gru_ = &register_module(
+          "cell", recur::nn::GRUCell({.input_size = input_size, .hidden_size = hidden_size}));
       break;
   }
-  register_module("head", head_);
+  head_ = &register_module("head", std::move(head));
 }
 
 // x: [T, B, I] -> [B, 1]; the state starts at zero and h_t of every step is kept in `hidden`.
@@ -49,7 +49,7 @@ recur::Var StepNet::forward(recur::Tape& tape, const recur::Tensor& x,
     }
     hidden.push_back(h);
   }
-  return head_(h);
+  return (*head_)(h);
 }
 
 recur::Parameter& StepNet::weight_hh() { return *find_parameter("cell.weight_hh"); }

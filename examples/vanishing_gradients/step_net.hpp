@@ -34,10 +34,10 @@ class StepNet : public recur::nn::Module {
 
  private:
   CellKind kind_;
-  std::unique_ptr<recur::nn::RNNCell> rnn_;
-  std::unique_ptr<recur::nn::LSTMCell> lstm_;
-  std::unique_ptr<recur::nn::GRUCell> gru_;
-  recur::nn::Linear head_;
+  recur::nn::RNNCell* rnn_ = nullptr;  // the one cell, named "cell", is one of these three
+  recur::nn::LSTMCell* lstm_ = nullptr;
+  recur::nn::GRUCell* gru_ = nullptr;
+  recur::nn::Linear* head_ = nullptr;
 };
 
 }  // namespace vanishing

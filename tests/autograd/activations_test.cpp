@@ -9,13 +9,14 @@
 
 #include "autograd/no_grad.hpp"
 #include "autograd/tape.hpp"
-#include "op_test_support.hpp"
 #include "support/check.hpp"
+#include "support/gradients.hpp"
+#include "support/tensors.hpp"
 
 using namespace recur;
 using recur::test::away_from_zero;
 using recur::test::expect_gradients_match;
-using recur::test::uniform_tensor;
+using recur::test::random_tensor;
 
 namespace {
 
@@ -35,7 +36,7 @@ double gelu_tanh(double x) {
 BOOST_AUTO_TEST_SUITE(activations)
 
 BOOST_AUTO_TEST_CASE(gelu_matches_both_of_torchs_forms) {
-  const Tensor x = uniform_tensor({4, 9}, 1, -5.0f, 5.0f);
+  const Tensor x = random_tensor({4, 9}, 1, -5.0f, 5.0f);
   Tape tape;
   const Var xv = tape.input(x, true);
   RECUR_CHECK_CLOSE(gelu(xv).value(), map_elements(x, gelu_exact), 1e-5, 1e-6);
@@ -55,7 +56,7 @@ BOOST_AUTO_TEST_CASE(gelu_matches_both_of_torchs_forms) {
 }
 
 BOOST_AUTO_TEST_CASE(silu_is_x_times_its_sigmoid) {
-  const Tensor x = uniform_tensor({3, 7}, 2, -6.0f, 6.0f);
+  const Tensor x = random_tensor({3, 7}, 2, -6.0f, 6.0f);
   Tape tape;
   const auto reference = [](double v) { return v / (1.0 + std::exp(-v)); };
   RECUR_CHECK_CLOSE(silu(tape.input(x, true)).value(), map_elements(x, reference), 1e-5, 1e-6);
@@ -77,7 +78,7 @@ BOOST_AUTO_TEST_CASE(leaky_relu_scales_the_negative_side) {
 }
 
 BOOST_AUTO_TEST_CASE(softplus_is_linear_above_its_threshold) {
-  const Tensor x = uniform_tensor({5, 8}, 4, -8.0f, 8.0f);
+  const Tensor x = random_tensor({5, 8}, 4, -8.0f, 8.0f);
   Tape tape;
   const auto curve = [](double v) { return std::log1p(std::exp(2.0 * v)) / 2.0; };
   RECUR_CHECK_CLOSE(softplus(tape.input(x), 2.0f, 100.0f).value(), map_elements(x, curve), 1e-5,
@@ -90,15 +91,15 @@ BOOST_AUTO_TEST_CASE(softplus_is_linear_above_its_threshold) {
   BOOST_TEST(std::isfinite(softplus(tape.input(Tensor{1000.0f})).value()(0)));
   expect_gradients_match([](std::span<const Var> in) { return softplus(in[0]); }, {x});
   // Inputs kept away from the threshold at beta x = 4 (x = 2), on both sides of it.
-  Tensor around = uniform_tensor({3, 6}, 5, -3.0f, 1.5f);
-  const Tensor above = uniform_tensor({3, 6}, 55, 2.5f, 5.0f);
+  Tensor around = random_tensor({3, 6}, 5, -3.0f, 1.5f);
+  const Tensor above = random_tensor({3, 6}, 55, 2.5f, 5.0f);
   for (std::size_t i = 0; i < around.size(); i += 2) around.data()[i] = above.data()[i];
   expect_gradients_match([](std::span<const Var> in) { return softplus(in[0], 2.0f, 4.0f); },
                          {around});
 }
 
 BOOST_AUTO_TEST_CASE(log_sigmoid_is_stable_at_large_magnitudes) {
-  const Tensor x = uniform_tensor({4, 5}, 6, -10.0f, 10.0f);
+  const Tensor x = random_tensor({4, 5}, 6, -10.0f, 10.0f);
   Tape tape;
   const auto reference = [](double v) { return -std::log1p(std::exp(-v)); };
   RECUR_CHECK_CLOSE(log_sigmoid(tape.input(x)).value(), map_elements(x, reference), 1e-5, 1e-6);

@@ -6,13 +6,15 @@
 #include "autograd/ops/linalg.hpp"
 #include "autograd/ops/shape_ops.hpp"
 #include "autograd/tape.hpp"
-#include "op_test_support.hpp"
 #include "support/check.hpp"
+#include "support/errors.hpp"
+#include "support/gradients.hpp"
+#include "support/tensors.hpp"
 
 using namespace recur;
 using recur::test::expect_error;
 using recur::test::expect_gradients_match;
-using recur::test::uniform_tensor;
+using recur::test::random_tensor;
 
 namespace {
 
@@ -39,8 +41,8 @@ BOOST_AUTO_TEST_CASE(bmm_is_a_matmul_per_batch_element_for_every_transpose) {
     for (bool tb : {false, true}) {
       BOOST_TEST_CONTEXT("transpose_a=" << ta << " transpose_b=" << tb) {
         // op(a) [3, 4], op(b) [4, 5] in each of 2 batch elements; all extents distinct.
-        const Tensor a = uniform_tensor(ta ? Shape{2, 4, 3} : Shape{2, 3, 4}, 1);
-        const Tensor b = uniform_tensor(tb ? Shape{2, 5, 4} : Shape{2, 4, 5}, 2);
+        const Tensor a = random_tensor(ta ? Shape{2, 4, 3} : Shape{2, 3, 4}, 1, -2.0f, 2.0f);
+        const Tensor b = random_tensor(tb ? Shape{2, 5, 4} : Shape{2, 4, 5}, 2, -2.0f, 2.0f);
         Tape tape;
         const Var c = bmm(tape.input(a), tape.input(b), ta, tb);
         BOOST_TEST(shape_str(c.shape()) == "[2, 3, 5]");
@@ -57,7 +59,8 @@ BOOST_AUTO_TEST_CASE(bmm_is_a_matmul_per_batch_element_for_every_transpose) {
 
 BOOST_AUTO_TEST_CASE(matmul_broadcasts_batch_axes_as_torch_does) {
   // [2, 1, 3, 4] x [3, 4, 5] -> [2, 3, 3, 5]: b's batch of 3 repeats over a's 2, a's over b's 3.
-  const Tensor a = uniform_tensor({2, 1, 3, 4}, 3), b = uniform_tensor({3, 4, 5}, 4);
+  const Tensor a = random_tensor({2, 1, 3, 4}, 3, -2.0f, 2.0f),
+               b = random_tensor({3, 4, 5}, 4, -2.0f, 2.0f);
   Tape tape;
   const Var c = matmul(tape.input(a), tape.input(b));
   BOOST_TEST(shape_str(c.shape()) == "[2, 3, 3, 5]");
@@ -67,8 +70,8 @@ BOOST_AUTO_TEST_CASE(matmul_broadcasts_batch_axes_as_torch_does) {
                         product_2d(matrix_at(a, i), false, matrix_at(b, j), false), 1e-6, 1e-6);
   for (bool ta : {false, true})
     for (bool tb : {false, true}) {
-      const Tensor at = uniform_tensor(ta ? Shape{2, 1, 4, 3} : Shape{2, 1, 3, 4}, 5);
-      const Tensor bt = uniform_tensor(tb ? Shape{3, 5, 4} : Shape{3, 4, 5}, 6);
+      const Tensor at = random_tensor(ta ? Shape{2, 1, 4, 3} : Shape{2, 1, 3, 4}, 5, -2.0f, 2.0f);
+      const Tensor bt = random_tensor(tb ? Shape{3, 5, 4} : Shape{3, 4, 5}, 6, -2.0f, 2.0f);
       expect_gradients_match([=](std::span<const Var> in) { return matmul(in[0], in[1], ta, tb); },
                              {at, bt});
     }
@@ -77,9 +80,9 @@ BOOST_AUTO_TEST_CASE(matmul_broadcasts_batch_axes_as_torch_does) {
 BOOST_AUTO_TEST_CASE(matmul_with_one_shared_right_matrix_is_one_product_over_all_rows) {
   // [2, 3, 4] x [4, 5]: the same as reshaping to [6, 4] first, values and gradients.
   for (bool tb : {false, true}) {
-    const Tensor a = uniform_tensor({2, 3, 4}, 7),
-                 b = uniform_tensor(tb ? Shape{5, 4} : Shape{4, 5}, 8);
-    const Tensor seed = uniform_tensor({2, 3, 5}, 9);
+    const Tensor a = random_tensor({2, 3, 4}, 7, -2.0f, 2.0f),
+                 b = random_tensor(tb ? Shape{5, 4} : Shape{4, 5}, 8, -2.0f, 2.0f);
+    const Tensor seed = random_tensor({2, 3, 5}, 9, -2.0f, 2.0f);
     Tape batched_tape, flat_tape;
     const Var ab = batched_tape.input(a, true), bb = batched_tape.input(b, true);
     const Var af = flat_tape.input(a, true), bf = flat_tape.input(b, true);
@@ -94,15 +97,18 @@ BOOST_AUTO_TEST_CASE(matmul_with_one_shared_right_matrix_is_one_product_over_all
                            {a, b});
   }
   // A transposed left operand takes the per-batch path; a 2-D left operand broadcasts too.
-  expect_gradients_match([](std::span<const Var> in) { return matmul(in[0], in[1], true, false); },
-                         {uniform_tensor({2, 4, 3}, 10), uniform_tensor({4, 5}, 11)});
-  expect_gradients_match([](std::span<const Var> in) { return matmul(in[0], in[1]); },
-                         {uniform_tensor({3, 4}, 12), uniform_tensor({2, 4, 5}, 13)});
+  expect_gradients_match(
+      [](std::span<const Var> in) { return matmul(in[0], in[1], true, false); },
+      {random_tensor({2, 4, 3}, 10, -2.0f, 2.0f), random_tensor({4, 5}, 11, -2.0f, 2.0f)});
+  expect_gradients_match(
+      [](std::span<const Var> in) { return matmul(in[0], in[1]); },
+      {random_tensor({3, 4}, 12, -2.0f, 2.0f), random_tensor({2, 4, 5}, 13, -2.0f, 2.0f)});
 }
 
 BOOST_AUTO_TEST_CASE(matmul_treats_one_dimensional_operands_as_vectors) {
-  const Tensor u = uniform_tensor({4}, 14), v = uniform_tensor({4}, 15);
-  const Tensor m = uniform_tensor({2, 4, 5}, 16), left = uniform_tensor({2, 3, 4}, 17);
+  const Tensor u = random_tensor({4}, 14, -2.0f, 2.0f), v = random_tensor({4}, 15, -2.0f, 2.0f);
+  const Tensor m = random_tensor({2, 4, 5}, 16, -2.0f, 2.0f),
+               left = random_tensor({2, 3, 4}, 17, -2.0f, 2.0f);
   Tape tape;
   const Var dot = matmul(tape.input(u), tape.input(v));
   BOOST_TEST(dot.rank() == 0u);
@@ -119,7 +125,7 @@ BOOST_AUTO_TEST_CASE(matmul_treats_one_dimensional_operands_as_vectors) {
   expect_gradients_match([](std::span<const Var> in) { return matmul(in[0], in[1]); }, {u, m});
   expect_gradients_match([](std::span<const Var> in) { return matmul(in[0], in[1]); }, {left, u});
   expect_gradients_match([](std::span<const Var> in) { return matmul(in[0], in[1]); },
-                         {uniform_tensor({3, 4}, 18), u});
+                         {random_tensor({3, 4}, 18, -2.0f, 2.0f), u});
 }
 
 BOOST_AUTO_TEST_CASE(batched_products_refuse_shapes_that_do_not_fit) {

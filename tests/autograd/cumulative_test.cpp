@@ -11,13 +11,15 @@
 #include "autograd/ops/activations.hpp"
 #include "autograd/ops/elementwise.hpp"
 #include "autograd/tape.hpp"
-#include "op_test_support.hpp"
 #include "support/check.hpp"
+#include "support/errors.hpp"
+#include "support/gradients.hpp"
+#include "support/tensors.hpp"
 
 using namespace recur;
 using recur::test::expect_error;
 using recur::test::expect_gradients_match;
-using recur::test::uniform_tensor;
+using recur::test::random_tensor;
 
 namespace {
 
@@ -55,7 +57,7 @@ Tensor reference_logcumsumexp(const Tensor& x, std::size_t axis) {
 BOOST_AUTO_TEST_SUITE(cumulative)
 
 BOOST_AUTO_TEST_CASE(cumsum_matches_xtensor_along_every_axis) {
-  const Tensor x = uniform_tensor({3, 4, 5}, 1);
+  const Tensor x = random_tensor({3, 4, 5}, 1, -2.0f, 2.0f);
   Tape tape;
   for (int axis : {0, 1, 2, -1}) {
     const std::size_t ax = static_cast<std::size_t>(axis < 0 ? axis + 3 : axis);
@@ -76,7 +78,7 @@ BOOST_AUTO_TEST_CASE(cumsum_of_a_long_scan_keeps_float_precision) {
 BOOST_AUTO_TEST_CASE(logcumsumexp_matches_a_long_double_reference_at_any_magnitude) {
   for (float scale : {1.0f, 100.0f, 1e4f, 1e30f}) {
     BOOST_TEST_CONTEXT("inputs up to " << scale) {
-      const Tensor x = uniform_tensor({7, 6}, 2, -scale, scale);
+      const Tensor x = random_tensor({7, 6}, 2, -scale, scale);
       Tape tape;
       for (std::size_t axis : {0u, 1u}) {
         const Tensor y = logcumsumexp(tape.input(x), static_cast<int>(axis)).value();
@@ -86,7 +88,7 @@ BOOST_AUTO_TEST_CASE(logcumsumexp_matches_a_long_double_reference_at_any_magnitu
     }
   }
   // A 2,000-step scan of small values (minGRU's case: log-gates near -0.7): no drift.
-  const Tensor steps = uniform_tensor({2000, 3}, 3, -1.0f, 0.0f);
+  const Tensor steps = random_tensor({2000, 3}, 3, -1.0f, 0.0f);
   Tape tape;
   RECUR_CHECK_CLOSE(logcumsumexp(tape.input(steps), 0).value(), reference_logcumsumexp(steps, 0),
                     1e-6, 1e-6);
@@ -98,8 +100,8 @@ BOOST_AUTO_TEST_CASE(logcumsumexp_matches_a_long_double_reference_at_any_magnitu
 BOOST_AUTO_TEST_CASE(logcumsumexp_gradient_is_exact_where_exp_would_overflow) {
   // dx_j = sum_{k >= j} dy_k exp(x_j - y_k), in long double, against ours at magnitudes ~300.
   for (std::size_t axis : {0u, 1u}) {
-    const Tensor x = uniform_tensor({9, 4}, 4, -300.0f, 300.0f);
-    const Tensor seed = uniform_tensor({9, 4}, 5, -1.0f, 1.0f);
+    const Tensor x = random_tensor({9, 4}, 4, -300.0f, 300.0f);
+    const Tensor seed = random_tensor({9, 4}, 5);
     Tape tape;
     const Var xv = tape.input(x, true);
     const Var y = logcumsumexp(xv, static_cast<int>(axis));
@@ -123,9 +125,9 @@ BOOST_AUTO_TEST_CASE(logcumsumexp_gradient_is_exact_where_exp_would_overflow) {
   }
   for (int axis : {0, 1, -1})
     expect_gradients_match([axis](std::span<const Var> in) { return logcumsumexp(in[0], axis); },
-                           {uniform_tensor({5, 4}, 6, -3.0f, 3.0f)});
+                           {random_tensor({5, 4}, 6, -3.0f, 3.0f)});
   expect_gradients_match([](std::span<const Var> in) { return logcumsumexp(in[0], 1); },
-                         {uniform_tensor({2, 3, 4}, 7, -3.0f, 3.0f)});
+                         {random_tensor({2, 3, 4}, 7, -3.0f, 3.0f)});
 }
 
 BOOST_AUTO_TEST_CASE(logcumsumexp_handles_infinities_and_nan_as_torch) {
@@ -167,8 +169,8 @@ BOOST_AUTO_TEST_CASE(log_space_parallel_scan_equals_the_recurrence_loop) {
   // Parallel (Feng et al. 2024, minGRU): a*_t = sum_{s <= t} log a_s,
   //   log h_t = a*_t + logcumsumexp(log b - a*)_t
   const std::size_t steps = 300, batch = 2, hidden = 3;
-  const Tensor gates = uniform_tensor({steps, batch, hidden}, 8, -1.0f, 3.0f);
-  const Tensor inputs = uniform_tensor({steps, batch, hidden}, 9, 0.1f, 1.0f);
+  const Tensor gates = random_tensor({steps, batch, hidden}, 8, -1.0f, 3.0f);
+  const Tensor inputs = random_tensor({steps, batch, hidden}, 9, 0.1f, 1.0f);
   Tape tape;
   const Var log_a = log_sigmoid(tape.input(gates));
   const Var log_b = recur::log(tape.input(inputs));

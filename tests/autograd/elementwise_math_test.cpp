@@ -7,14 +7,16 @@
 
 #include "autograd/ops/elementwise.hpp"
 #include "autograd/tape.hpp"
-#include "op_test_support.hpp"
 #include "support/check.hpp"
+#include "support/errors.hpp"
+#include "support/gradients.hpp"
+#include "support/tensors.hpp"
 
 using namespace recur;
 using recur::test::away_from_zero;
 using recur::test::expect_error;
 using recur::test::expect_gradients_match;
-using recur::test::uniform_tensor;
+using recur::test::random_tensor;
 
 BOOST_AUTO_TEST_SUITE(elementwise_math)
 
@@ -30,7 +32,7 @@ BOOST_AUTO_TEST_CASE(abs_and_sqrt_values_and_gradients) {
   expect_gradients_match([](std::span<const Var> in) { return recur::abs(in[0]); },
                          {away_from_zero({3, 4}, 1)});
   expect_gradients_match([](std::span<const Var> in) { return recur::sqrt(in[0]); },
-                         {uniform_tensor({3, 4}, 2, 0.5f, 3.0f)});
+                         {random_tensor({3, 4}, 2, 0.5f, 3.0f)});
 }
 
 BOOST_AUTO_TEST_CASE(pow_with_constant_exponents) {
@@ -42,7 +44,7 @@ BOOST_AUTO_TEST_CASE(pow_with_constant_exponents) {
   RECUR_CHECK_CLOSE(zero_power.value(), (Tensor{1.0f, 1.0f, 1.0f}), 0, 0);
   tape.backward(zero_power, Tensor{1.0f, 2.0f, 3.0f});
   RECUR_CHECK_CLOSE(x.grad(), (Tensor{0.0f, 0.0f, 0.0f}), 0, 0);
-  const Tensor positive = uniform_tensor({2, 5}, 3, 0.5f, 2.0f);
+  const Tensor positive = random_tensor({2, 5}, 3, 0.5f, 2.0f);
   for (float exponent : {2.0f, 3.0f, 0.5f, -1.5f, 1.0f})
     expect_gradients_match(
         [exponent](std::span<const Var> in) { return recur::pow(in[0], exponent); }, {positive});
@@ -97,7 +99,7 @@ BOOST_AUTO_TEST_CASE(maximum_and_minimum_split_ties_and_broadcast) {
   BOOST_TEST(std::isnan(maximum(nan, tape.input(Tensor{1.0f})).value()(0)));
   BOOST_TEST(std::isnan(minimum(tape.input(Tensor{1.0f}), nan).value()(0)));
   // Broadcasting [3, 4] against [4], inputs apart by more than the step (no ties).
-  Tensor left = uniform_tensor({3, 4}, 6), right = uniform_tensor({4}, 7);
+  Tensor left = random_tensor({3, 4}, 6, -2.0f, 2.0f), right = random_tensor({4}, 7, -2.0f, 2.0f);
   for (std::size_t r = 0; r < 3; ++r)
     for (std::size_t c = 0; c < 4; ++c)
       if (std::abs(left(r, c) - right(c)) < 0.05f) left(r, c) += 0.2f;

@@ -6,22 +6,12 @@
 #include "autograd/tape.hpp"
 #include "core/error.hpp"
 #include "core/random.hpp"
+#include "support/gradients.hpp"
+#include "support/tensors.hpp"
 
 using namespace recur;
-
-namespace {
-
-Tensor random_tensor(const Shape& shape, std::uint64_t seed, float low = -1.5f, float high = 1.5f) {
-  Generator generator(seed);
-  return generator.uniform(shape, low, high);
-}
-
-void expect_gradients_match(const GradcheckFunction& function, const std::vector<Tensor>& inputs) {
-  const GradcheckResult result = gradcheck(function, inputs);
-  BOOST_TEST(result.ok, result.report);
-}
-
-}  // namespace
+using recur::test::expect_gradients_match;
+using recur::test::random_tensor;
 
 BOOST_AUTO_TEST_SUITE(elementwise)
 
@@ -30,7 +20,7 @@ BOOST_AUTO_TEST_CASE(binary_ops_match_finite_differences_with_broadcasting) {
   const std::vector<std::pair<Shape, Shape>> shapes = {
       {{3, 4}, {3, 4}}, {{3, 4}, {4}}, {{2, 1, 3}, {4, 1}}, {{1}, {2, 3}}};
   for (const auto& [shape_a, shape_b] : shapes) {
-    const Tensor a = random_tensor(shape_a, 1);
+    const Tensor a = random_tensor(shape_a, 1, -1.5f, 1.5f);
     const Tensor b = random_tensor(shape_b, 2, 0.5f, 2.0f);  // away from 0 for div
     expect_gradients_match([](std::span<const Var> in) { return add(in[0], in[1]); }, {a, b});
     expect_gradients_match([](std::span<const Var> in) { return sub(in[0], in[1]); }, {a, b});
@@ -40,7 +30,7 @@ BOOST_AUTO_TEST_CASE(binary_ops_match_finite_differences_with_broadcasting) {
 }
 
 BOOST_AUTO_TEST_CASE(unary_ops_match_finite_differences) {
-  const Tensor x = random_tensor({3, 5}, 3);
+  const Tensor x = random_tensor({3, 5}, 3, -1.5f, 1.5f);
   expect_gradients_match([](std::span<const Var> in) { return neg(in[0]); }, {x});
   expect_gradients_match([](std::span<const Var> in) { return sigmoid(in[0]); }, {x});
   expect_gradients_match([](std::span<const Var> in) { return tanh(in[0]); }, {x});
@@ -49,7 +39,7 @@ BOOST_AUTO_TEST_CASE(unary_ops_match_finite_differences) {
   expect_gradients_match([](std::span<const Var> in) { return log(in[0]); },
                          {random_tensor({3, 5}, 4, 0.5f, 3.0f)});
   // relu away from its kink at 0.
-  Tensor away = random_tensor({3, 5}, 5);
+  Tensor away = random_tensor({3, 5}, 5, -1.5f, 1.5f);
   for (auto& v : away) v += v >= 0 ? 0.1f : -0.1f;
   expect_gradients_match([](std::span<const Var> in) { return relu(in[0]); }, {away});
 }

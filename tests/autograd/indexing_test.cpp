@@ -8,19 +8,21 @@
 
 #include "autograd/ops/nn_ops.hpp"
 #include "autograd/tape.hpp"
-#include "op_test_support.hpp"
 #include "support/check.hpp"
+#include "support/errors.hpp"
+#include "support/gradients.hpp"
+#include "support/tensors.hpp"
 
 using namespace recur;
 using recur::test::expect_error;
 using recur::test::expect_gradients_match;
-using recur::test::uniform_tensor;
+using recur::test::random_tensor;
 
 namespace {
 
 // Random 0/1 values.
 Tensor random_mask(const Shape& shape, std::uint64_t seed) {
-  Tensor mask = uniform_tensor(shape, seed, 0.0f, 1.0f);
+  Tensor mask = random_tensor(shape, seed, 0.0f, 1.0f);
   for (float& m : mask) m = m < 0.4f ? 1.0f : 0.0f;
   return mask;
 }
@@ -37,7 +39,7 @@ IndexTensor indices(const Shape& shape, const std::vector<std::int64_t>& values)
 BOOST_AUTO_TEST_SUITE(indexing)
 
 BOOST_AUTO_TEST_CASE(masked_fill_matches_where_for_repeated_and_general_masks) {
-  const Tensor x = uniform_tensor({2, 3, 4, 5}, 1);
+  const Tensor x = random_tensor({2, 3, 4, 5}, 1, -2.0f, 2.0f);
   // [4, 5] repeats over the leading axes; [2, 1, 1, 5] and [3, 1, 1] broadcast in the middle.
   for (const Shape& mask_shape : {Shape{4, 5}, Shape{1, 4, 5}, Shape{2, 1, 1, 5}, Shape{3, 1, 1},
                                   Shape{2, 3, 4, 5}, Shape{}}) {
@@ -62,7 +64,7 @@ BOOST_AUTO_TEST_CASE(masked_fill_matches_where_for_repeated_and_general_masks) {
 }
 
 BOOST_AUTO_TEST_CASE(masked_fill_with_minus_infinity_gives_a_causal_softmax) {
-  const Tensor scores = uniform_tensor({2, 3, 3}, 3);
+  const Tensor scores = random_tensor({2, 3, 3}, 3, -2.0f, 2.0f);
   Tensor causal = zeros({3, 3});
   causal(0, 1) = causal(0, 2) = causal(1, 2) = 1.0f;
   Tape tape;
@@ -71,7 +73,7 @@ BOOST_AUTO_TEST_CASE(masked_fill_with_minus_infinity_gives_a_causal_softmax) {
   BOOST_TEST(p.value()(0, 0, 0) == 1.0f);
   BOOST_TEST(p.value()(1, 0, 2) == 0.0f);
   BOOST_TEST(p.value()(1, 1, 2) == 0.0f);
-  tape.backward(p, uniform_tensor({2, 3, 3}, 4));
+  tape.backward(p, random_tensor({2, 3, 3}, 4, -2.0f, 2.0f));
   for (std::size_t b = 0; b < 2; ++b) {
     BOOST_TEST(x.grad()(b, 0, 1) == 0.0f);  // masked: no gradient
     BOOST_TEST(std::isfinite(x.grad()(b, 2, 1)));
@@ -102,7 +104,7 @@ BOOST_AUTO_TEST_CASE(gather_picks_along_an_axis_as_torch_gather) {
                     (Tensor{{1.0f, 1.0f}, {4.0f, 3.0f}}), 0, 0);
   RECUR_CHECK_CLOSE(gather(x, 0, IndexTensor{{1, 0}}).value(), (Tensor{{3.0f, 2.0f}}), 0, 0);
   // 3-D along the middle axis with smaller extents elsewhere and repeated positions.
-  const Tensor values = uniform_tensor({3, 5, 4}, 5);
+  const Tensor values = random_tensor({3, 5, 4}, 5, -2.0f, 2.0f);
   const IndexTensor index = {{{4, 0, 4}, {1, 1, 2}}, {{0, 3, 3}, {2, 4, 0}}};  // [2, 2, 3]
   const Var picked = gather(tape.input(values), 1, index);
   BOOST_TEST(shape_str(picked.shape()) == "[2, 2, 3]");
@@ -118,7 +120,7 @@ BOOST_AUTO_TEST_CASE(gather_picks_along_an_axis_as_torch_gather) {
 }
 
 BOOST_AUTO_TEST_CASE(index_select_takes_slices_in_the_listed_order) {
-  const Tensor values = uniform_tensor({4, 3, 2}, 6);
+  const Tensor values = random_tensor({4, 3, 2}, 6, -2.0f, 2.0f);
   Tape tape;
   const IndexTensor rows = {3, 0, 3};
   const Var picked = index_select(tape.input(values), 0, rows);

@@ -7,18 +7,20 @@
 #include <xtensor/xview.hpp>
 
 #include "autograd/tape.hpp"
-#include "op_test_support.hpp"
 #include "support/check.hpp"
+#include "support/errors.hpp"
+#include "support/gradients.hpp"
+#include "support/tensors.hpp"
 
 using namespace recur;
 using recur::test::expect_error;
 using recur::test::expect_gradients_match;
-using recur::test::uniform_tensor;
+using recur::test::random_tensor;
 
 BOOST_AUTO_TEST_SUITE(layout_ops)
 
 BOOST_AUTO_TEST_CASE(permute_matches_xtensor_transpose_for_several_orders) {
-  const Tensor x = uniform_tensor({2, 3, 4, 5}, 1);
+  const Tensor x = random_tensor({2, 3, 4, 5}, 1, -2.0f, 2.0f);
   const std::vector<std::vector<int>> orders = {{0, 2, 1, 3}, {3, 2, 1, 0}, {1, 0, 2, 3},
                                                 {0, 1, 3, 2}, {2, 3, 0, 1}, {0, 1, 2, 3},
                                                 {-1, 0, 1, 2}};
@@ -30,7 +32,7 @@ BOOST_AUTO_TEST_CASE(permute_matches_xtensor_transpose_for_several_orders) {
       const Tensor expected = xt::transpose(x, axes);
       RECUR_CHECK_CLOSE(permute(tape.input(x), order).value(), expected, 0, 0);
       expect_gradients_match([&order](std::span<const Var> in) { return permute(in[0], order); },
-                             {uniform_tensor({2, 3, 2, 3}, 2)});
+                             {random_tensor({2, 3, 2, 3}, 2, -2.0f, 2.0f)});
     }
   }
   Tape tape;
@@ -46,7 +48,7 @@ BOOST_AUTO_TEST_CASE(permute_refuses_what_is_not_a_permutation) {
 }
 
 BOOST_AUTO_TEST_CASE(expand_broadcasts_and_sums_its_gradient_back) {
-  const Tensor x = uniform_tensor({3, 1}, 3);
+  const Tensor x = random_tensor({3, 1}, 3, -2.0f, 2.0f);
   Tape tape;
   const Var y = expand(tape.input(x), Shape{2, 3, 4});
   const Tensor expected = xt::broadcast(x, std::vector<std::size_t>{2, 3, 4});
@@ -60,12 +62,12 @@ BOOST_AUTO_TEST_CASE(expand_broadcasts_and_sums_its_gradient_back) {
       [](std::span<const Var> in) {
         return expand(in[0], Shape{3, 2, 5});
       },
-      {uniform_tensor({1, 2, 1}, 4)});
+      {random_tensor({1, 2, 1}, 4, -2.0f, 2.0f)});
   expect_gradients_match(
       [](std::span<const Var> in) {
         return expand(in[0], Shape{2, 3});
       },
-      {uniform_tensor({2, 3}, 5)});
+      {random_tensor({2, 3}, 5, -2.0f, 2.0f)});
   expect_error<ShapeError>(
       [&] {
         expand(tape.input(zeros({3, 2})), Shape{3, 4});
@@ -75,7 +77,7 @@ BOOST_AUTO_TEST_CASE(expand_broadcasts_and_sums_its_gradient_back) {
 }
 
 BOOST_AUTO_TEST_CASE(flip_reverses_the_given_axes) {
-  const Tensor x = uniform_tensor({3, 4, 5}, 6);
+  const Tensor x = random_tensor({3, 4, 5}, 6, -2.0f, 2.0f);
   Tape tape;
   RECUR_CHECK_CLOSE(flip(tape.input(x), {0}).value(), Tensor(xt::flip(x, 0)), 0, 0);
   RECUR_CHECK_CLOSE(flip(tape.input(x), {-1}).value(), Tensor(xt::flip(x, 2)), 0, 0);
@@ -98,7 +100,7 @@ BOOST_AUTO_TEST_CASE(pad_follows_torch_argument_order_and_crops_with_negative_am
                     (Tensor{{0.0f, 0.0f, 0.0f}, {1.0f, 2.0f, 0.0f}, {3.0f, 4.0f, 0.0f}}), 0, 0);
   // F.pad(x, (-1, 1)): the first column cropped, a zero column appended.
   RECUR_CHECK_CLOSE(pad(x, {-1, 1}).value(), (Tensor{{2.0f, 0.0f}, {4.0f, 0.0f}}), 0, 0);
-  const Tensor values = uniform_tensor({2, 3, 4}, 7);
+  const Tensor values = random_tensor({2, 3, 4}, 7, -2.0f, 2.0f);
   for (const std::vector<std::int64_t>& pads :
        {std::vector<std::int64_t>{1, 2}, {0, 0, 2, 1}, {1, 1, 1, 1, 1, 1}, {-1, 2, 0, -2}, {}})
     expect_gradients_match([&pads](std::span<const Var> in) { return pad(in[0], pads, 0.5f); },

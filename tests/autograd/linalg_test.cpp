@@ -10,26 +10,12 @@
 #include "core/error.hpp"
 #include "core/random.hpp"
 #include "support/check.hpp"
+#include "support/errors.hpp"
+#include "support/tensors.hpp"
 
 using namespace recur;
-
-namespace {
-
-Tensor random_tensor(const Shape& shape, std::uint64_t seed) {
-  Generator generator(seed);
-  return generator.uniform(shape, -1.0f, 1.0f);
-}
-
-std::string shape_error_message(const std::function<void()>& call) {
-  try {
-    call();
-  } catch (const ShapeError& error) {
-    return error.what();
-  }
-  return "(no ShapeError thrown)";
-}
-
-}  // namespace
+using recur::test::error_message;
+using recur::test::random_tensor;
 
 BOOST_AUTO_TEST_SUITE(linalg)
 
@@ -123,26 +109,31 @@ BOOST_AUTO_TEST_CASE(linear_takes_every_leading_axis_as_rows) {
   const Var v = linear(tape.input(random_tensor({4}, 14)), tape.input(w), tape.input(b));
   BOOST_TEST((v.shape() == Shape{5}));
   // A 0-d input has no feature axis.
-  const std::string scalar = shape_error_message([&] { linear(tape.input(Tensor(1.0f)), tape.input(w)); });
+  const std::string scalar =
+      error_message<ShapeError>([&] { linear(tape.input(Tensor(1.0f)), tape.input(w)); });
   BOOST_TEST(scalar.find("at least 1-D") != std::string::npos, scalar);
 }
 
 BOOST_AUTO_TEST_CASE(matmul_shape_error_names_the_op_and_both_shapes) {
   Tape tape;
   const Var a = tape.input(zeros({32, 64})), b = tape.input(zeros({128, 256}));
-  BOOST_TEST(shape_error_message([&] { matmul(a, b); }) ==
+  BOOST_TEST(error_message<ShapeError>([&] { matmul(a, b); }) ==
              "matmul: cannot multiply [32, 64] by [128, 256]");
-  const std::string transposed = shape_error_message([&] { matmul(a, a, false, false); });
+  const std::string transposed = error_message<ShapeError>([&] { matmul(a, a, false, false); });
   BOOST_TEST(transposed.find("[32, 64]") != std::string::npos, transposed);
-  const std::string not_matrix = shape_error_message([&] { matmul(tape.input(zeros({3})), a); });
+  const std::string not_matrix =
+      error_message<ShapeError>([&] { matmul(tape.input(zeros({3})), a); });
   BOOST_TEST(not_matrix.find("matmul") != std::string::npos, not_matrix);
   BOOST_TEST(not_matrix.find("[3]") != std::string::npos, not_matrix);
-  const std::string bad_weight = shape_error_message([&] { linear(a, tape.input(zeros({10, 63}))); });
+  const std::string bad_weight = error_message<ShapeError>([&] {
+    linear(a, tape.input(zeros({10, 63})));
+  });
   BOOST_TEST(bad_weight.find("linear") != std::string::npos, bad_weight);
   BOOST_TEST(bad_weight.find("[32, 64]") != std::string::npos, bad_weight);
   BOOST_TEST(bad_weight.find("[10, 63]") != std::string::npos, bad_weight);
-  const std::string bad_bias = shape_error_message(
-      [&] { linear(a, tape.input(zeros({10, 64})), tape.input(zeros({9}))); });
+  const std::string bad_bias = error_message<ShapeError>([&] {
+    linear(a, tape.input(zeros({10, 64})), tape.input(zeros({9})));
+  });
   BOOST_TEST(bad_bias.find("[9]") != std::string::npos, bad_bias);
   BOOST_TEST(tape.size() == 6u);  // the failed ops left no nodes, only the six inputs
 }

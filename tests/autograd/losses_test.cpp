@@ -12,31 +12,16 @@
 #include "core/error.hpp"
 #include "core/random.hpp"
 #include "support/check.hpp"
+#include "support/errors.hpp"
+#include "support/gradients.hpp"
+#include "support/tensors.hpp"
 
 using namespace recur;
+using recur::test::error_message;
+using recur::test::expect_gradients_match;
+using recur::test::random_tensor;
 
 namespace {
-
-Tensor random_tensor(const Shape& shape, std::uint64_t seed) {
-  Generator generator(seed);
-  return generator.uniform(shape, -2.0f, 2.0f);
-}
-
-void expect_gradients_match(const GradcheckFunction& function, const std::vector<Tensor>& inputs) {
-  const GradcheckResult result = gradcheck(function, inputs);
-  BOOST_TEST(result.ok, result.report);
-}
-
-// The message of the recur::Error `call` throws, or "" when it throws nothing.
-template <class F>
-std::string error_message(F call) {
-  try {
-    call();
-  } catch (const Error& error) {
-    return error.what();
-  }
-  return "";
-}
 
 const Tensor logits_3x3{{1.0f, 2.0f, 3.0f}, {0.5f, -1.0f, 2.0f}, {0.0f, 0.0f, 0.0f}};
 
@@ -93,7 +78,7 @@ BOOST_AUTO_TEST_CASE(cross_entropy_with_every_row_ignored_is_nan_with_zero_gradi
 }
 
 BOOST_AUTO_TEST_CASE(cross_entropy_gradients_match_finite_differences) {
-  const Tensor logits = random_tensor({4, 5}, 21);
+  const Tensor logits = random_tensor({4, 5}, 21, -2.0f, 2.0f);
   const IndexTensor targets{3, 0, 4, 1};
   const IndexTensor some_ignored{3, -1, 4, -1};
   for (Reduction reduction : {Reduction::mean, Reduction::sum, Reduction::none}) {
@@ -109,7 +94,7 @@ BOOST_AUTO_TEST_CASE(cross_entropy_gradients_match_finite_differences) {
 BOOST_AUTO_TEST_CASE(
     cross_entropy_over_many_classes_matches_a_double_reference_with_or_without_grad) {
   // 37 classes: the vectorised row kernels and their tails; no_grad takes a different path.
-  const Tensor logits = random_tensor({6, 37}, 22);
+  const Tensor logits = random_tensor({6, 37}, 22, -2.0f, 2.0f);
   const IndexTensor targets{0, 36, 5, -100, 17, 8};
   double total = 0;
   for (std::size_t n = 0; n < 6; ++n) {
@@ -170,7 +155,8 @@ BOOST_AUTO_TEST_CASE(mse_loss_values_for_each_reduction) {
 }
 
 BOOST_AUTO_TEST_CASE(mse_loss_of_a_long_vector_matches_a_double_reference) {
-  const Tensor input = random_tensor({3, 37}, 33), target = random_tensor({3, 37}, 34);
+  const Tensor input = random_tensor({3, 37}, 33, -2.0f, 2.0f),
+               target = random_tensor({3, 37}, 34, -2.0f, 2.0f);
   double total = 0;
   for (std::size_t i = 0; i < input.size(); ++i) {
     const double d = static_cast<double>(input.data()[i]) - target.data()[i];
@@ -183,7 +169,8 @@ BOOST_AUTO_TEST_CASE(mse_loss_of_a_long_vector_matches_a_double_reference) {
 }
 
 BOOST_AUTO_TEST_CASE(mse_loss_gradients_match_finite_differences) {
-  const Tensor input = random_tensor({3, 4}, 31), target = random_tensor({3, 4}, 32);
+  const Tensor input = random_tensor({3, 4}, 31, -2.0f, 2.0f),
+               target = random_tensor({3, 4}, 32, -2.0f, 2.0f);
   for (Reduction reduction : {Reduction::mean, Reduction::sum, Reduction::none})
     expect_gradients_match(
         [reduction](std::span<const Var> in) { return mse_loss(in[0], in[1], reduction); },

@@ -7,13 +7,15 @@
 #include "autograd/ops/losses.hpp"
 #include "autograd/ops/nn_ops.hpp"
 #include "autograd/tape.hpp"
-#include "op_test_support.hpp"
 #include "support/check.hpp"
+#include "support/errors.hpp"
+#include "support/gradients.hpp"
+#include "support/tensors.hpp"
 
 using namespace recur;
 using recur::test::expect_error;
 using recur::test::expect_gradients_match;
-using recur::test::uniform_tensor;
+using recur::test::random_tensor;
 
 BOOST_AUTO_TEST_SUITE(more_losses)
 
@@ -53,9 +55,8 @@ BOOST_AUTO_TEST_CASE(bce_with_logits_matches_its_definition_and_stays_finite) {
 }
 
 BOOST_AUTO_TEST_CASE(bce_with_logits_gradients_reach_input_target_and_pos_weight) {
-  const Tensor x = uniform_tensor({4, 3}, 1, -3.0f, 3.0f),
-               t = uniform_tensor({4, 3}, 2, 0.0f, 1.0f);
-  const Tensor p = uniform_tensor({3}, 3, 0.5f, 2.0f);
+  const Tensor x = random_tensor({4, 3}, 1, -3.0f, 3.0f), t = random_tensor({4, 3}, 2, 0.0f, 1.0f);
+  const Tensor p = random_tensor({3}, 3, 0.5f, 2.0f);
   for (Reduction reduction : {Reduction::mean, Reduction::sum, Reduction::none}) {
     expect_gradients_match(
         [reduction](std::span<const Var> in) {
@@ -71,7 +72,7 @@ BOOST_AUTO_TEST_CASE(bce_with_logits_gradients_reach_input_target_and_pos_weight
 }
 
 BOOST_AUTO_TEST_CASE(nll_loss_of_log_softmax_is_cross_entropy) {
-  const Tensor logits = uniform_tensor({5, 4}, 4);
+  const Tensor logits = random_tensor({5, 4}, 4, -2.0f, 2.0f);
   const IndexTensor targets{3, -100, 0, 2, 3};
   for (Reduction reduction : {Reduction::mean, Reduction::sum, Reduction::none}) {
     Tape fused_tape, composed_tape;
@@ -79,7 +80,8 @@ BOOST_AUTO_TEST_CASE(nll_loss_of_log_softmax_is_cross_entropy) {
     const Var fused = cross_entropy(a, targets, -100, reduction);
     const Var composed = nll_loss(log_softmax(b, 1), targets, -100, reduction);
     RECUR_CHECK_CLOSE(composed.value(), fused.value(), 1e-6, 1e-6);
-    const Tensor seed = reduction == Reduction::none ? uniform_tensor({5}, 5) : Tensor(0.7f);
+    const Tensor seed =
+        reduction == Reduction::none ? random_tensor({5}, 5, -2.0f, 2.0f) : Tensor(0.7f);
     fused_tape.backward(fused, seed);
     composed_tape.backward(composed, seed);
     RECUR_CHECK_CLOSE(b.grad(), a.grad(), 1e-5, 1e-6);
@@ -114,7 +116,7 @@ BOOST_AUTO_TEST_CASE(huber_loss_is_quadratic_inside_delta_and_linear_outside) {
   RECUR_CHECK_CLOSE(input.grad(), (Tensor{0.5f, 2.0f, -2.0f, 1.0f}), 1e-6, 0);  // clamp(d, -2, 2)
   RECUR_CHECK_CLOSE(target.grad(), (Tensor{-0.5f, -2.0f, 2.0f, -1.0f}), 1e-6, 0);
   // Differences away from +-delta (0.7) by more than the step.
-  Tensor a = uniform_tensor({3, 4}, 6, -2.0f, 2.0f);
+  Tensor a = random_tensor({3, 4}, 6, -2.0f, 2.0f);
   const Tensor b = zeros({3, 4});
   for (float& v : a)
     if (std::abs(std::abs(v) - 0.7f) < 0.05f) v *= 1.3f;

@@ -14,41 +14,15 @@
 #include "core/error.hpp"
 #include "core/random.hpp"
 #include "support/check.hpp"
+#include "support/errors.hpp"
+#include "support/gradients.hpp"
+#include "support/tensors.hpp"
 
 using namespace recur;
-
-namespace {
-
-// A tensor of `shape` holding `values` in row-major order (braces like {{1}, {2}} are ambiguous
-// between a column and a list of shapes for xtensor's constructors).
-Tensor shaped(const Shape& shape, const std::vector<float>& values) {
-  Tensor tensor(shape);
-  std::copy(values.begin(), values.end(), tensor.begin());
-  return tensor;
-}
-
-Tensor random_tensor(const Shape& shape, std::uint64_t seed, float low = -2.0f, float high = 2.0f) {
-  Generator generator(seed);
-  return generator.uniform(shape, low, high);
-}
-
-void expect_gradients_match(const GradcheckFunction& function, const std::vector<Tensor>& inputs,
-                            const GradcheckOptions& options = {}) {
-  const GradcheckResult result = gradcheck(function, inputs, options);
-  BOOST_TEST(result.ok, result.report);
-}
-
-template <class F>
-std::string error_message(F call) {
-  try {
-    call();
-  } catch (const Error& error) {
-    return error.what();
-  }
-  return "";
-}
-
-}  // namespace
+using recur::test::error_message;
+using recur::test::expect_gradients_match;
+using recur::test::random_tensor;
+using recur::test::shaped;
 
 BOOST_AUTO_TEST_SUITE(nn_ops)
 
@@ -105,15 +79,15 @@ BOOST_AUTO_TEST_CASE(softmax_of_long_rows_matches_a_double_precision_reference) 
     }
   }
   expect_gradients_match([](std::span<const Var> in) { return softmax(in[0]); },
-                         {random_tensor({2, 19}, 61)});
+                         {random_tensor({2, 19}, 61, -2.0f, 2.0f)});
   expect_gradients_match([](std::span<const Var> in) { return log_softmax(in[0]); },
-                         {random_tensor({2, 19}, 62)});
+                         {random_tensor({2, 19}, 62, -2.0f, 2.0f)});
   expect_gradients_match([](std::span<const Var> in) { return softmax(in[0], 0); },
-                         {random_tensor({5, 11}, 63)});
+                         {random_tensor({5, 11}, 63, -2.0f, 2.0f)});
 }
 
 BOOST_AUTO_TEST_CASE(softmax_values_are_the_same_with_and_without_a_gradient) {
-  const Tensor values = random_tensor({4, 13}, 64);
+  const Tensor values = random_tensor({4, 13}, 64, -2.0f, 2.0f);
   Tape tape;
   const Tensor with_grad = softmax(tape.input(values, true)).value();
   NoGradGuard no_grad;
@@ -129,7 +103,7 @@ BOOST_AUTO_TEST_CASE(softmax_is_stable_for_huge_inputs) {
 }
 
 BOOST_AUTO_TEST_CASE(softmax_gradients_match_finite_differences_on_every_axis) {
-  const Tensor x = random_tensor({2, 3, 4}, 42);
+  const Tensor x = random_tensor({2, 3, 4}, 42, -2.0f, 2.0f);
   for (int axis = -3; axis < 3; ++axis) {
     BOOST_TEST_CONTEXT("axis " << axis) {
       expect_gradients_match([axis](std::span<const Var> in) { return softmax(in[0], axis); }, {x});
@@ -160,7 +134,7 @@ BOOST_AUTO_TEST_CASE(dropout_zeroes_a_fraction_near_p_and_scales_the_rest) {
 BOOST_AUTO_TEST_CASE(dropout_is_the_identity_when_not_training_or_p_is_zero) {
   Generator generator(7);
   Tape tape;
-  const Tensor values = random_tensor({4, 5}, 43);
+  const Tensor values = random_tensor({4, 5}, 43, -2.0f, 2.0f);
   const Var x = tape.input(values);
   RECUR_CHECK_CLOSE(dropout(x, 0.5f, false, generator).value(), values, 0, 0);
   RECUR_CHECK_CLOSE(dropout(x, 0.0f, true, generator).value(), values, 0, 0);
@@ -169,9 +143,9 @@ BOOST_AUTO_TEST_CASE(dropout_is_the_identity_when_not_training_or_p_is_zero) {
 BOOST_AUTO_TEST_CASE(dropout_backward_uses_the_forward_mask) {
   Generator generator(9);
   Tape tape;
-  const Var x = tape.input(random_tensor({30, 40}, 44), true);
+  const Var x = tape.input(random_tensor({30, 40}, 44, -2.0f, 2.0f), true);
   const Var y = dropout(x, 0.5f, true, generator);
-  const Tensor projection = random_tensor({30, 40}, 45);
+  const Tensor projection = random_tensor({30, 40}, 45, -2.0f, 2.0f);
   tape.backward(y, projection);
   // dy/dx is 2 where the element was kept and 0 where it was dropped, element by element.
   std::size_t dropped = 0;
@@ -209,11 +183,11 @@ BOOST_AUTO_TEST_CASE(mul_mask_multiplies_and_broadcasts) {
                     (Tensor{{0.0f, 0.0f}, {6.0f, 8.0f}}), 0, 0);
   const Tensor mask = shaped({1, 3}, {1, 0, 2});
   expect_gradients_match([mask](std::span<const Var> in) { return mul_mask(in[0], mask); },
-                         {random_tensor({4, 3}, 46)});
+                         {random_tensor({4, 3}, 46, -2.0f, 2.0f)});
   // x [3] against mask [2, 3]: x's gradient sums over the broadcast axis.
   const Tensor tall{{1.0f, 0.0f, 2.0f}, {0.5f, 1.0f, 0.0f}};
   expect_gradients_match([tall](std::span<const Var> in) { return mul_mask(in[0], tall); },
-                         {random_tensor({3}, 47)});
+                         {random_tensor({3}, 47, -2.0f, 2.0f)});
 }
 
 BOOST_AUTO_TEST_CASE(embedding_picks_rows_for_indices_of_any_shape) {
@@ -261,7 +235,7 @@ BOOST_AUTO_TEST_CASE(embedding_backward_is_right_on_a_reused_tape_with_fewer_ind
 BOOST_AUTO_TEST_CASE(embedding_gradients_match_finite_differences) {
   const IndexTensor indices{{0, 2, 2}, {4, 1, 0}};
   expect_gradients_match([&](std::span<const Var> in) { return embedding(in[0], indices); },
-                         {random_tensor({5, 3}, 48)});
+                         {random_tensor({5, 3}, 48, -2.0f, 2.0f)});
 }
 
 BOOST_AUTO_TEST_CASE(embedding_bad_index_names_the_index_and_the_table_size) {
@@ -288,7 +262,8 @@ BOOST_AUTO_TEST_CASE(where_picks_from_a_or_b_and_broadcasts_the_mask) {
 }
 
 BOOST_AUTO_TEST_CASE(where_gradients_match_finite_differences_with_broadcasting) {
-  const Tensor a = random_tensor({3, 4}, 49), b = random_tensor({3, 4}, 50);
+  const Tensor a = random_tensor({3, 4}, 49, -2.0f, 2.0f),
+               b = random_tensor({3, 4}, 50, -2.0f, 2.0f);
   const Tensor same{{1, 0, 1, 0}, {0, 0, 1, 1}, {1, 1, 1, 0}};
   const Tensor per_row =
       shaped({3, 1}, {1, 0, 1});        // [3, 1]: a per-sequence mask, as for padded steps
@@ -311,7 +286,8 @@ const std::vector<Shape> mask_shapes_for_2x3x8 = {{2, 3, 1}, {2, 1, 1}, {1},    
                                                   {1, 3, 8}, {8},       {2, 3, 8}, {1, 1, 1, 1}};
 
 BOOST_AUTO_TEST_CASE(where_with_every_mask_shape_matches_the_elementwise_definition) {
-  const Tensor a = random_tensor({2, 3, 8}, 70), b = random_tensor({2, 3, 8}, 71);
+  const Tensor a = random_tensor({2, 3, 8}, 70, -2.0f, 2.0f),
+               b = random_tensor({2, 3, 8}, 71, -2.0f, 2.0f);
   Generator coin(72);
   for (const Shape& mask_shape : mask_shapes_for_2x3x8) {
     Tensor mask(mask_shape);
@@ -332,7 +308,7 @@ BOOST_AUTO_TEST_CASE(where_with_every_mask_shape_matches_the_elementwise_definit
 }
 
 BOOST_AUTO_TEST_CASE(mul_mask_with_every_mask_shape_matches_the_elementwise_definition) {
-  const Tensor x = random_tensor({2, 3, 8}, 73);
+  const Tensor x = random_tensor({2, 3, 8}, 73, -2.0f, 2.0f);
   Generator coin(74);
   for (const Shape& mask_shape : mask_shapes_for_2x3x8) {
     Tensor mask(mask_shape);

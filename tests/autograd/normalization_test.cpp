@@ -7,13 +7,15 @@
 
 #include "autograd/no_grad.hpp"
 #include "autograd/tape.hpp"
-#include "op_test_support.hpp"
 #include "support/check.hpp"
+#include "support/errors.hpp"
+#include "support/gradients.hpp"
+#include "support/tensors.hpp"
 
 using namespace recur;
 using recur::test::expect_error;
 using recur::test::expect_gradients_match;
-using recur::test::uniform_tensor;
+using recur::test::random_tensor;
 
 namespace {
 
@@ -42,9 +44,10 @@ Tensor reference_layer_norm(const Tensor& x, std::size_t n, const Tensor* w, con
 BOOST_AUTO_TEST_SUITE(normalization)
 
 BOOST_AUTO_TEST_CASE(layer_norm_matches_a_double_reference_over_one_and_two_axes) {
-  const Tensor x = uniform_tensor({3, 4, 5}, 1, -3.0f, 5.0f);
-  const Tensor w = uniform_tensor({5}, 2), b = uniform_tensor({5}, 3);
-  const Tensor w2 = uniform_tensor({4, 5}, 4), b2 = uniform_tensor({4, 5}, 5);
+  const Tensor x = random_tensor({3, 4, 5}, 1, -3.0f, 5.0f);
+  const Tensor w = random_tensor({5}, 2, -2.0f, 2.0f), b = random_tensor({5}, 3, -2.0f, 2.0f);
+  const Tensor w2 = random_tensor({4, 5}, 4, -2.0f, 2.0f),
+               b2 = random_tensor({4, 5}, 5, -2.0f, 2.0f);
   Tape tape;
   const Var xv = tape.input(x, true);
   RECUR_CHECK_CLOSE(layer_norm(xv, Shape{5}, tape.input(w), tape.input(b)).value(),
@@ -76,8 +79,8 @@ BOOST_AUTO_TEST_CASE(layer_norm_of_a_constant_row_is_the_bias) {
 }
 
 BOOST_AUTO_TEST_CASE(layer_norm_gradients_match_with_every_affine_combination) {
-  const Tensor x = uniform_tensor({3, 2, 6}, 10), w = uniform_tensor({6}, 11),
-               b = uniform_tensor({6}, 12);
+  const Tensor x = random_tensor({3, 2, 6}, 10, -2.0f, 2.0f),
+               w = random_tensor({6}, 11, -2.0f, 2.0f), b = random_tensor({6}, 12, -2.0f, 2.0f);
   expect_gradients_match(
       [](std::span<const Var> in) { return layer_norm(in[0], Shape{6}, in[1], in[2]); }, {x, w, b});
   expect_gradients_match([](std::span<const Var> in) { return layer_norm(in[0], Shape{6}, in[1]); },
@@ -90,15 +93,15 @@ BOOST_AUTO_TEST_CASE(layer_norm_gradients_match_with_every_affine_combination) {
       [](std::span<const Var> in) {
         return layer_norm(in[0], Shape{2, 6}, in[1], in[2], 0.5f);
       },
-      {x, uniform_tensor({2, 6}, 13), uniform_tensor({2, 6}, 14)});
+      {x, random_tensor({2, 6}, 13, -2.0f, 2.0f), random_tensor({2, 6}, 14, -2.0f, 2.0f)});
 }
 
 BOOST_AUTO_TEST_CASE(layer_norm_input_gradient_sums_to_zero_per_row_without_weight) {
   // y is invariant to adding a constant to a row, so dL/dx sums to 0 over each row.
-  const Tensor x = uniform_tensor({4, 7}, 20);
+  const Tensor x = random_tensor({4, 7}, 20, -2.0f, 2.0f);
   Tape tape;
   const Var xv = tape.input(x, true);
-  tape.backward(layer_norm(xv, 7), uniform_tensor({4, 7}, 21));
+  tape.backward(layer_norm(xv, 7), random_tensor({4, 7}, 21, -2.0f, 2.0f));
   for (std::size_t r = 0; r < 4; ++r) {
     double total = 0;
     for (std::size_t i = 0; i < 7; ++i) total += xv.grad()(r, i);

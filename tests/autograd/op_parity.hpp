@@ -16,14 +16,11 @@
 
 #include "autograd/tape.hpp"
 #include "core/npz.hpp"
+#include "support/fixtures.hpp"
 
 namespace recur::test {
 
-inline std::string ops_fixture_dir() {
-  if (const char* dir = std::getenv("RECUR_FIXTURE_DIR"); dir != nullptr && *dir != '\0')
-    return std::string(dir) + "/ops";
-  return std::string(RECUR_SOURCE_DIR) + "/tests/fixtures/ops";
-}
+inline std::string ops_fixture_dir() { return fixture_dir("ops").string(); }
 
 /// One fixture's entries, and the Vars made from its inputs on a tape.
 class OpFixture {

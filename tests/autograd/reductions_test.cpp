@@ -10,30 +10,13 @@
 #include "core/error.hpp"
 #include "core/random.hpp"
 #include "support/check.hpp"
+#include "support/gradients.hpp"
+#include "support/tensors.hpp"
 
 using namespace recur;
-
-namespace {
-
-// A tensor of `shape` holding `values` in row-major order (braces like {{1}, {2}} are ambiguous
-// between a column and a list of shapes for xtensor's constructors).
-Tensor shaped(const Shape& shape, const std::vector<float>& values) {
-  Tensor tensor(shape);
-  std::copy(values.begin(), values.end(), tensor.begin());
-  return tensor;
-}
-
-Tensor random_tensor(const Shape& shape, std::uint64_t seed) {
-  Generator generator(seed);
-  return generator.uniform(shape, -1.5f, 1.5f);
-}
-
-void expect_gradients_match(const GradcheckFunction& function, const std::vector<Tensor>& inputs) {
-  const GradcheckResult result = gradcheck(function, inputs);
-  BOOST_TEST(result.ok, result.report);
-}
-
-}  // namespace
+using recur::test::expect_gradients_match;
+using recur::test::random_tensor;
+using recur::test::shaped;
 
 BOOST_AUTO_TEST_SUITE(reductions)
 
@@ -74,7 +57,7 @@ BOOST_AUTO_TEST_CASE(middle_axis_of_a_3d_tensor_sums_strided_lanes) {
 }
 
 BOOST_AUTO_TEST_CASE(gradients_match_finite_differences_on_every_axis) {
-  const Tensor x = random_tensor({2, 3, 4}, 11);
+  const Tensor x = random_tensor({2, 3, 4}, 11, -1.5f, 1.5f);
   expect_gradients_match([](std::span<const Var> in) { return sum(in[0]); }, {x});
   expect_gradients_match([](std::span<const Var> in) { return mean(in[0]); }, {x});
   for (int axis = -3; axis < 3; ++axis)
@@ -90,7 +73,7 @@ BOOST_AUTO_TEST_CASE(gradients_match_finite_differences_on_every_axis) {
 
 BOOST_AUTO_TEST_CASE(long_rows_and_columns_match_a_double_precision_reference) {
   // 37 columns: the 8-wide row kernel and its tail; axis 0 adds 37-long rows with xtensor.
-  const Tensor values = random_tensor({5, 37}, 12);
+  const Tensor values = random_tensor({5, 37}, 12, -1.5f, 1.5f);
   Tensor by_row = zeros({5}), by_column = zeros({37});
   double everything = 0;
   for (std::size_t r = 0; r < 5; ++r)

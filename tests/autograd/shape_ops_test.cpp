@@ -13,41 +13,20 @@
 #include "core/error.hpp"
 #include "core/random.hpp"
 #include "support/check.hpp"
+#include "support/errors.hpp"
+#include "support/gradients.hpp"
+#include "support/tensors.hpp"
 
 using namespace recur;
-
-namespace {
-
-Tensor random_tensor(const Shape& shape, std::uint64_t seed) {
-  Generator generator(seed);
-  return generator.uniform(shape, -1.5f, 1.5f);
-}
-
-void expect_gradients_match(const GradcheckFunction& function, const std::vector<Tensor>& inputs) {
-  const GradcheckResult result = gradcheck(function, inputs);
-  BOOST_TEST(result.ok, result.report);
-}
-
-// Runs `call` and checks it throws ShapeError whose message contains every one of `parts`.
-template <class Call>
-void expect_shape_error(Call&& call, std::initializer_list<std::string> parts) {
-  try {
-    call();
-    BOOST_FAIL("no ShapeError thrown; expected one mentioning " + *parts.begin());
-  } catch (const ShapeError& error) {
-    const std::string message = error.what();
-    for (const std::string& part : parts)
-      BOOST_TEST(message.find(part) != std::string::npos, "'" << part << "' not in: " << message);
-  }
-}
-
-}  // namespace
+using recur::test::expect_error;
+using recur::test::expect_gradients_match;
+using recur::test::random_tensor;
 
 BOOST_AUTO_TEST_SUITE(shape_ops)
 
 BOOST_AUTO_TEST_CASE(reshape_keeps_element_order_and_its_gradient_matches) {
   Tape tape;
-  const Tensor x = random_tensor({2, 3, 4}, 1);
+  const Tensor x = random_tensor({2, 3, 4}, 1, -1.5f, 1.5f);
   const Var y = reshape(tape.input(x), Shape{4, 6});
   BOOST_TEST(shape_str(y.shape()) == "[4, 6]");
   RECUR_CHECK_CLOSE(y.value(), Tensor(xt::reshape_view(x, {4, 6})), 0.0, 0.0);
@@ -56,7 +35,7 @@ BOOST_AUTO_TEST_CASE(reshape_keeps_element_order_and_its_gradient_matches) {
 }
 
 BOOST_AUTO_TEST_CASE(transpose_matches_xtensor_for_every_axis_pair) {
-  const Tensor x = random_tensor({2, 3, 4, 5}, 2);
+  const Tensor x = random_tensor({2, 3, 4, 5}, 2, -1.5f, 1.5f);
   const std::vector<std::pair<int, int>> pairs = {{0, 1}, {1, 0}, {0, 3}, {1, 2}, {-1, -2},
                                                   {2, -1}, {-4, 2}, {1, 1}};
   for (const auto& [axis0, axis1] : pairs) {
@@ -73,22 +52,22 @@ BOOST_AUTO_TEST_CASE(transpose_matches_xtensor_for_every_axis_pair) {
   // (dm = dy^T for an uneven dy).
   for (const Shape& shape : {Shape{3, 7}, Shape{37, 53}}) {
     Tape tape;
-    const Tensor m = random_tensor(shape, 3);
+    const Tensor m = random_tensor(shape, 3, -1.5f, 1.5f);
     const Var mv = tape.input(m, true);
     const Var y = transpose(mv, 0, 1);
     RECUR_CHECK_CLOSE(y.value(), Tensor(xt::transpose(m)), 0.0, 0.0);
-    const Tensor seed = random_tensor({shape[1], shape[0]}, 4);
+    const Tensor seed = random_tensor({shape[1], shape[0]}, 4, -1.5f, 1.5f);
     tape.backward(y, seed);
     RECUR_CHECK_CLOSE(mv.grad(), Tensor(xt::transpose(seed)), 0.0, 0.0);
   }
 }
 
 BOOST_AUTO_TEST_CASE(concat_matches_xtensor_along_each_axis) {
-  const Tensor a = random_tensor({2, 3, 4}, 4);
+  const Tensor a = random_tensor({2, 3, 4}, 4, -1.5f, 1.5f);
   for (int axis : {0, 1, 2, -1, -3}) {
     Shape shape_b = {2, 3, 4};
     shape_b[static_cast<std::size_t>((axis + 3) % 3)] = 5;
-    const Tensor b = random_tensor(shape_b, 5);
+    const Tensor b = random_tensor(shape_b, 5, -1.5f, 1.5f);
     Tape tape;
     const Var y = concat({tape.input(a), tape.input(b), tape.input(a)}, axis);
     const Tensor expected = xt::concatenate(xt::xtuple(a, b, a), static_cast<std::size_t>((axis + 3) % 3));
@@ -100,7 +79,7 @@ BOOST_AUTO_TEST_CASE(concat_matches_xtensor_along_each_axis) {
 }
 
 BOOST_AUTO_TEST_CASE(stack_matches_xtensor_along_each_new_axis) {
-  const Tensor a = random_tensor({3, 4}, 6), b = random_tensor({3, 4}, 7);
+  const Tensor a = random_tensor({3, 4}, 6, -1.5f, 1.5f), b = random_tensor({3, 4}, 7, -1.5f, 1.5f);
   for (int axis : {0, 1, 2, -1, -3}) {
     Tape tape;
     const Var y = stack({tape.input(a), tape.input(b)}, axis);
@@ -117,7 +96,7 @@ BOOST_AUTO_TEST_CASE(stack_of_many_steps_from_a_vector) {
   std::vector<Var> steps;
   std::vector<Tensor> values;
   for (std::uint64_t t = 0; t < 5; ++t) {
-    values.push_back(random_tensor({2, 3}, 10 + t));
+    values.push_back(random_tensor({2, 3}, 10 + t, -1.5f, 1.5f));
     steps.push_back(tape.input(values.back()));
   }
   const Var y = stack(std::span<const Var>(steps), 0);
@@ -127,7 +106,7 @@ BOOST_AUTO_TEST_CASE(stack_of_many_steps_from_a_vector) {
 }
 
 BOOST_AUTO_TEST_CASE(slice_and_select_match_xtensor_views) {
-  const Tensor x = random_tensor({4, 5, 6}, 8);
+  const Tensor x = random_tensor({4, 5, 6}, 8, -1.5f, 1.5f);
   Tape tape;
   const Var v = tape.input(x);
   RECUR_CHECK_CLOSE(slice(v, 1, 1, 4).value(), Tensor(xt::view(x, xt::all(), xt::range(1, 4))),
@@ -140,7 +119,7 @@ BOOST_AUTO_TEST_CASE(slice_and_select_match_xtensor_views) {
                     0.0);
   BOOST_TEST(slice(v, 0, 2, 2).value().size() == 0u);  // an empty range is allowed
   // Selecting from a vector gives a scalar (shape []), which still carries its gradient.
-  const Tensor vector = random_tensor({5}, 12);
+  const Tensor vector = random_tensor({5}, 12, -1.5f, 1.5f);
   const Var scalar = select(tape.input(vector), -1, 3);
   BOOST_TEST(scalar.rank() == 0u);
   BOOST_TEST(scalar.value()() == vector(3));
@@ -155,7 +134,7 @@ BOOST_AUTO_TEST_CASE(slice_and_select_match_xtensor_views) {
 }
 
 BOOST_AUTO_TEST_CASE(split_and_chunk_pieces_match_and_their_gradients_add_up) {
-  const Tensor x = random_tensor({3, 8, 4}, 9);
+  const Tensor x = random_tensor({3, 8, 4}, 9, -1.5f, 1.5f);
   Tape tape;
   const Var v = tape.input(x);
   const std::vector<std::size_t> sizes = {2, 5, 1};
@@ -197,7 +176,7 @@ BOOST_AUTO_TEST_CASE(split_and_chunk_pieces_match_and_their_gradients_add_up) {
 
 BOOST_AUTO_TEST_CASE(detach_copies_the_value_and_stops_the_gradient) {
   Tape tape;
-  const Tensor value = random_tensor({2, 3}, 11);
+  const Tensor value = random_tensor({2, 3}, 11, -1.5f, 1.5f);
   const Var x = tape.input(value, true);
   const Var d = detach(x);
   RECUR_CHECK_CLOSE(d.value(), value, 0.0, 0.0);
@@ -212,19 +191,19 @@ BOOST_AUTO_TEST_CASE(shape_errors_name_the_op_the_shapes_and_the_axis) {
   const Var x = tape.input(zeros({4, 6}));
   const Var y = tape.input(zeros({4, 5}));
   const Var z = tape.input(zeros({3, 5}));
-  expect_shape_error([&] { reshape(x, Shape{5, 5}); }, {"reshape", "[4, 6]", "[5, 5]"});
-  expect_shape_error([&] { transpose(x, 0, 2); }, {"transpose", "axis 2"});
-  expect_shape_error([&] { concat({x, z}, 1); }, {"concat", "[4, 6]", "[3, 5]", "axis 1"});
-  expect_shape_error([&] { concat({x, y}, -3); }, {"concat", "axis -3"});
-  expect_shape_error([&] { stack({x, y}, 0); }, {"stack", "[4, 6]", "[4, 5]"});
-  expect_shape_error([&] { stack({x, x}, 3); }, {"stack", "axis 3"});
+  expect_error<ShapeError>([&] { reshape(x, Shape{5, 5}); }, {"reshape", "[4, 6]", "[5, 5]"});
+  expect_error<ShapeError>([&] { transpose(x, 0, 2); }, {"transpose", "axis 2"});
+  expect_error<ShapeError>([&] { concat({x, z}, 1); }, {"concat", "[4, 6]", "[3, 5]", "axis 1"});
+  expect_error<ShapeError>([&] { concat({x, y}, -3); }, {"concat", "axis -3"});
+  expect_error<ShapeError>([&] { stack({x, y}, 0); }, {"stack", "[4, 6]", "[4, 5]"});
+  expect_error<ShapeError>([&] { stack({x, x}, 3); }, {"stack", "axis 3"});
   const std::vector<std::size_t> sizes = {2, 3};
-  expect_shape_error([&] { split(x, sizes, 1); }, {"split", "[2, 3]", "[4, 6]", "axis 1"});
-  expect_shape_error([&] { chunk(y, 4, 1); }, {"chunk", "[4, 5]", "axis 1", "4"});
-  expect_shape_error([&] { chunk(y, 0, 1); }, {"chunk", "[4, 5]"});
-  expect_shape_error([&] { slice(x, 0, 2, 5); }, {"slice", "[4, 6]", "axis 0", "[2, 5)"});
-  expect_shape_error([&] { slice(x, 1, 3, 2); }, {"slice", "[4, 6]"});
-  expect_shape_error([&] { select(x, -1, 6); }, {"select", "index 6", "axis 1", "[4, 6]"});
+  expect_error<ShapeError>([&] { split(x, sizes, 1); }, {"split", "[2, 3]", "[4, 6]", "axis 1"});
+  expect_error<ShapeError>([&] { chunk(y, 4, 1); }, {"chunk", "[4, 5]", "axis 1", "4"});
+  expect_error<ShapeError>([&] { chunk(y, 0, 1); }, {"chunk", "[4, 5]"});
+  expect_error<ShapeError>([&] { slice(x, 0, 2, 5); }, {"slice", "[4, 6]", "axis 0", "[2, 5)"});
+  expect_error<ShapeError>([&] { slice(x, 1, 3, 2); }, {"slice", "[4, 6]"});
+  expect_error<ShapeError>([&] { select(x, -1, 6); }, {"select", "index 6", "axis 1", "[4, 6]"});
   // A failed op leaves no node behind.
   BOOST_TEST(tape.size() == 3u);
   BOOST_CHECK_THROW(concat(std::span<const Var>(), 0), ValueError);

@@ -15,31 +15,13 @@
 #include "core/error.hpp"
 #include "core/random.hpp"
 #include "support/check.hpp"
+#include "support/errors.hpp"
+#include "support/tensors.hpp"
 
 using namespace recur;
-
-namespace {
-
-Tensor random_tensor(const Shape& shape, std::uint64_t seed) {
-  Generator generator(seed);
-  return generator.uniform(shape, -1.0f, 1.0f);
-}
-
-template <class Call>
-std::string tape_error_message(Call&& call) {
-  try {
-    call();
-  } catch (const TapeError& error) {
-    return error.what();
-  }
-  return "(no TapeError thrown)";
-}
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
-}  // namespace
+using recur::test::contains;
+using recur::test::error_message;
+using recur::test::random_tensor;
 
 BOOST_AUTO_TEST_SUITE(tape)
 
@@ -76,12 +58,12 @@ BOOST_AUTO_TEST_CASE(var_used_after_clear_throws_instead_of_reading_stale_memory
   const Var y = tanh(x);
   tape.backward(sum(y));
   tape.clear();
-  const std::string message = tape_error_message([&] { (void)y.value(); });
+  const std::string message = error_message<TapeError>([&] { (void)y.value(); });
   BOOST_TEST(contains(message, "cleared"), message);
   BOOST_TEST(contains(message, "forward pass again"), message);
   BOOST_CHECK_THROW((void)x.grad(), TapeError);
   BOOST_CHECK_THROW((void)y.shape(), TapeError);
-  const std::string in_op = tape_error_message([&] { tanh(y); });
+  const std::string in_op = error_message<TapeError>([&] { tanh(y); });
   BOOST_TEST(contains(in_op, "tanh"), in_op);
   BOOST_TEST(contains(in_op, "cleared"), in_op);
   BOOST_CHECK_THROW(tape.backward(y, full({2, 2}, 1.0f)), TapeError);
@@ -100,7 +82,7 @@ BOOST_AUTO_TEST_CASE(var_from_another_tape_in_an_op_throws) {
   Tape first, second;
   const Var a = first.input(full({2}, 1.0f), true);
   const Var b = second.input(full({2}, 2.0f), true);
-  const std::string message = tape_error_message([&] { add(a, b); });
+  const std::string message = error_message<TapeError>([&] { add(a, b); });
   BOOST_TEST(contains(message, "add"), message);
   BOOST_TEST(contains(message, "different tapes"), message);
   BOOST_CHECK_THROW(first.backward(b, full({2}, 1.0f)), TapeError);
@@ -120,7 +102,7 @@ BOOST_AUTO_TEST_CASE(parameter_changed_before_backward_throws_and_leaves_grad_un
   const Var loss = sum(tanh(matmul(x, tape.parameter(weight))));
   weight.value += 0.1f;  // an optimiser step in the wrong place
   weight.bump_version();
-  const std::string message = tape_error_message([&] { tape.backward(loss); });
+  const std::string message = error_message<TapeError>([&] { tape.backward(loss); });
   BOOST_TEST(contains(message, "modified after the forward pass"), message);
   BOOST_TEST(contains(message, "[3, 2]"), message);
   RECUR_CHECK_CLOSE(weight.grad, grad_before, 0.0, 0.0);
@@ -144,7 +126,7 @@ BOOST_AUTO_TEST_CASE(no_grad_records_neither_inputs_nor_rules) {
     BOOST_TEST(node.inputs.empty(), "node " << i << " (" << node.op << ") kept inputs");
     BOOST_TEST(!node.rule, "node " << i << " (" << node.op << ") kept a rule");
   }
-  const std::string message = tape_error_message([&] { tape.backward(y); });
+  const std::string message = error_message<TapeError>([&] { tape.backward(y); });
   BOOST_TEST(contains(message, "backward"), message);
   BOOST_TEST(contains(message, "no_grad"), message);
   BOOST_CHECK_THROW((void)y.grad(), TapeError);

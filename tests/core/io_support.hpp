@@ -1,11 +1,13 @@
-// Helpers for the .npy/.npz tests: where the committed NumPy fixtures are, and a scratch folder.
+// Helpers for the .npy/.npz tests: where the committed NumPy fixtures are (and, from
+// support/scratch_dir.hpp, a scratch folder).
 #pragma once
 
 #include <boost/test/unit_test.hpp>
 #include <cstdlib>
 #include <filesystem>
-#include <random>
 #include <string>
+
+#include "support/scratch_dir.hpp"
 
 namespace recur::test {
 
@@ -13,32 +15,6 @@ namespace recur::test {
 inline std::string numpy_fixture(const std::string& name) {
   return (std::filesystem::path(RECUR_SOURCE_DIR) / "tests" / "fixtures" / "numpy" / name).string();
 }
-
-/// A fresh folder under the system's temporary directory, removed with everything in it.
-class ScratchDir {
- public:
-  ScratchDir() {
-    std::random_device random;
-    path_ = std::filesystem::temp_directory_path() /
-            ("recur_io_test_" + std::to_string(random()) + std::to_string(random()));
-    std::filesystem::create_directories(path_);
-  }
-  ~ScratchDir() {
-    std::error_code ignored;
-    std::filesystem::permissions(path_, std::filesystem::perms::owner_all,
-                                 std::filesystem::perm_options::add, ignored);
-    std::filesystem::remove_all(path_, ignored);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-
-  /// `name` inside the folder.
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
 
 /// True when /usr/bin/python3 exists and imports numpy.
 inline bool have_numpy() {

@@ -25,6 +25,7 @@
 #include "layers/lstm.hpp"
 #include "layers/rnn.hpp"
 #include "support/check.hpp"
+#include "support/tensors.hpp"
 
 using namespace recur;
 
@@ -89,17 +90,13 @@ Parameter& parameter_named(nn::Module& module, const std::string& name) {
   throw std::logic_error("unreachable");
 }
 
-Tensor random_tensor(const Shape& shape, std::uint64_t seed) {
-  Generator generator(seed);
-  return generator.uniform(shape, -1.0f, 1.0f);
-}
-
 Tensor reshaped(Tensor tensor, const Shape& shape) {
   tensor.reshape(shape);
   return tensor;
 }
 
 using RecurrentLayers = boost::mpl::list<nn::RNN, nn::LSTM, nn::GRU>;
+using recur::test::random_tensor;
 
 constexpr std::size_t T = 3, B = 2, I = 3, H = 4, L = 2, D = 2;
 

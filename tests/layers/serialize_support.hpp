@@ -1,8 +1,8 @@
-// Helpers for the save/load tests: a scratch folder, models to save, and bitwise snapshots.
+// Helpers for the save/load tests: models to save, bitwise snapshots, and (from
+// support/scratch_dir.hpp) a scratch folder.
 #pragma once
 
-#include <cstdlib>
-#include <filesystem>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -10,32 +10,9 @@
 #include "layers/activation.hpp"
 #include "layers/linear.hpp"
 #include "layers/sequential.hpp"
+#include "support/scratch_dir.hpp"
 
 namespace recur::test {
-
-/// A fresh folder under the system's temporary directory, removed with its contents at the end.
-class ScratchDir {
- public:
-  ScratchDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "recur-layers-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~ScratchDir() {
-    std::error_code ignored;
-    std::filesystem::permissions(path_, std::filesystem::perms::owner_all, ignored);
-    std::filesystem::remove_all(path_, ignored);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  /// `name` inside the folder.
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-  /// The folder.
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
 
 /// Linear(in -> hidden), Tanh, Linear(hidden -> out), seeded: "0.weight", "0.bias", "2.weight",
 /// "2.bias" as in torch.nn.Sequential.

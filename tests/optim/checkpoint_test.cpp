@@ -19,6 +19,7 @@
 #include "optim/checkpoint.hpp"
 #include "optim/clip.hpp"
 #include "optim/sgd.hpp"
+#include "support/scratch_dir.hpp"
 
 using namespace recur;
 using namespace recur::optim;
@@ -93,21 +94,6 @@ struct Run {
   }
 };
 
-// A folder under the temporary directory, removed at the end.
-struct ScratchDir {
-  std::filesystem::path path;
-  ScratchDir() {
-    std::random_device random;
-    path = std::filesystem::temp_directory_path() / ("recur_checkpoint_" + std::to_string(random()));
-    std::filesystem::create_directories(path);
-  }
-  ~ScratchDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path, ignored);
-  }
-  std::string file(const std::string& name) const { return (path / name).string(); }
-};
-
 // The second half of a run, meant for a fresh process: loads the checkpoint into objects built
 // from another seed, trains to kSteps and writes the losses and weights to `output`.
 void resume_and_write(const std::string& checkpoint, const std::string& output) {
@@ -140,7 +126,7 @@ BOOST_AUTO_TEST_CASE(resume_child_process,
 
 BOOST_AUTO_TEST_CASE(resuming_in_a_fresh_process_reproduces_the_uninterrupted_run_bit_for_bit,
                      *boost::unit_test::precondition([](boost::unit_test::test_unit_id) { return !is_child(); })) {
-  ScratchDir scratch;
+  test::ScratchDir scratch("checkpoint");
   // The uninterrupted run.
   Run full(42);
   std::vector<float> full_losses;
@@ -176,7 +162,7 @@ BOOST_AUTO_TEST_CASE(resuming_in_a_fresh_process_reproduces_the_uninterrupted_ru
 }
 
 BOOST_AUTO_TEST_CASE(resuming_in_the_same_process_with_fresh_objects_is_exact_too) {
-  ScratchDir scratch;
+  test::ScratchDir scratch("checkpoint");
   Run full(7);
   std::vector<float> losses;
   for (int step = 0; step < 6; ++step) losses.push_back(full.step());
@@ -193,7 +179,7 @@ BOOST_AUTO_TEST_CASE(resuming_in_the_same_process_with_fresh_objects_is_exact_to
 }
 
 BOOST_AUTO_TEST_CASE(a_checkpoint_that_does_not_fit_names_every_problem_and_changes_nothing) {
-  ScratchDir scratch;
+  test::ScratchDir scratch("checkpoint");
   Run run(3);
   run.step();
   save_checkpoint(scratch.file("run.npz"), run.parts(), 1);
@@ -228,7 +214,7 @@ BOOST_AUTO_TEST_CASE(a_checkpoint_that_does_not_fit_names_every_problem_and_chan
 }
 
 BOOST_AUTO_TEST_CASE(the_checkpoint_is_a_plain_npz_with_pytorch_names) {
-  ScratchDir scratch;
+  test::ScratchDir scratch("checkpoint");
   Run run(3);
   run.step();
   save_checkpoint(scratch.file("run.npz"), run.parts(), 1);

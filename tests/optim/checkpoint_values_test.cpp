@@ -20,6 +20,7 @@
 #include "optim/adam.hpp"
 #include "optim/checkpoint.hpp"
 #include "optim/schedule.hpp"
+#include "support/scratch_dir.hpp"
 
 using namespace recur;
 using namespace recur::optim;
@@ -84,10 +85,11 @@ NpyArray f64(double value) {
   return array;
 }
 
+// A new file name in this test program's scratch folder (removed with it at exit).
 std::string scratch_file(const std::string& name) {
-  std::random_device random;
-  return (std::filesystem::temp_directory_path() / ("recur_ckpt_values_" + std::to_string(random()) + name))
-      .string();
+  static const test::ScratchDir folder("checkpoint-values");
+  static int count = 0;
+  return folder.file(std::to_string(++count) + name);
 }
 
 // A valid checkpoint of a Run with entry `name` replaced by `value`.

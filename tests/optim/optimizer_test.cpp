@@ -15,9 +15,12 @@
 #include "optim/rmsprop.hpp"
 #include "optim/sgd.hpp"
 #include "support/check.hpp"
+#include "support/errors.hpp"
 
 using namespace recur;
 using namespace recur::optim;
+using recur::test::contains;
+using recur::test::error_message;
 
 namespace {
 
@@ -26,21 +29,6 @@ std::unique_ptr<Parameter> make_parameter(Tensor value, const Tensor& grad) {
   auto parameter = std::make_unique<Parameter>(std::move(value));
   parameter->grad = grad;
   return parameter;
-}
-
-template <class Error, class Function>
-std::string error_message(Function&& function) {
-  try {
-    function();
-  } catch (const Error& error) {
-    return error.what();
-  }
-  BOOST_FAIL("no error was thrown");
-  return {};
-}
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
 }
 
 }  // namespace

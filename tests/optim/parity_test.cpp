@@ -14,7 +14,7 @@
 #include "autograd/ops/shape_ops.hpp"
 #include "autograd/tape.hpp"
 #include "layers/lstm.hpp"
-#include "fixtures.hpp"
+#include "support/fixtures.hpp"
 #include "optim/adagrad.hpp"
 #include "optim/adam.hpp"
 #include "optim/clip.hpp"
@@ -220,7 +220,7 @@ double check_trajectory(const std::filesystem::path& path) {
 BOOST_AUTO_TEST_SUITE(parity)
 
 BOOST_AUTO_TEST_CASE(every_optimizer_follows_its_pytorch_trajectory_for_20_steps) {
-  const std::filesystem::path folder = recur::test::optim_fixture_dir();
+  const std::filesystem::path folder = recur::test::fixture_dir("optim");
   std::set<std::string> kinds_seen;
   double worst = 0;
   std::string worst_file;

@@ -7,7 +7,7 @@
 #include <memory>
 
 #include "core/error.hpp"
-#include "fixtures.hpp"
+#include "support/fixtures.hpp"
 #include "optim/schedule.hpp"
 #include "optim/sgd.hpp"
 
@@ -27,7 +27,7 @@ using Stepper = std::function<void(std::size_t step)>;
 
 // Compares the rates after construction and after each step with torch's `<name>.lr`.
 void expect_rates_match(const std::string& name, TwoGroups& setup, const Stepper& step_all) {
-  const auto entries = recur::test::load_npz_map(recur::test::optim_fixture_dir() / "schedules.npz");
+  const auto entries = recur::test::load_npz_map(recur::test::fixture_dir("optim") / "schedules.npz");
   const NpyArray& expected_array = recur::test::entry(entries, name + ".lr", "schedules.npz");
   const std::vector<double> expected = recur::test::as_doubles(expected_array);
   const std::size_t steps = expected_array.shape.at(0);
@@ -84,7 +84,7 @@ BOOST_AUTO_TEST_CASE(a_warmup_and_a_cosine_stepped_together_compose_like_pytorch
 }
 
 BOOST_AUTO_TEST_CASE(reduce_on_plateau_matches_pytorch_in_both_modes) {
-  const auto entries = recur::test::load_npz_map(recur::test::optim_fixture_dir() / "schedules.npz");
+  const auto entries = recur::test::load_npz_map(recur::test::fixture_dir("optim") / "schedules.npz");
   const std::vector<double> metrics =
       recur::test::as_doubles(recur::test::entry(entries, "plateau.metrics", "schedules.npz"));
   {
