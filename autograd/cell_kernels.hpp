@@ -166,14 +166,14 @@ template <class T>
   else return x;
 }
 
-/// Runs body.template operator()<V>(j) over the units of a row: xsimd batches first, then
-/// single floats for the tail (H need not be a multiple of the width).
+/// Runs body.template operator()<V>(j) over units [begin, end) of a row: xsimd batches first,
+/// then single floats for the tail (H need not be a multiple of the width).
 template <class Body>
-[[gnu::always_inline]] inline void over_lanes(std::size_t units, Body&& body) {
+[[gnu::always_inline]] inline void over_lanes(std::size_t begin, std::size_t end, Body&& body) {
   using Batch = xsimd::batch<float>;
-  std::size_t j = 0;
-  for (; j + Batch::size <= units; j += Batch::size) body.template operator()<Batch>(j);
-  for (; j < units; ++j) body.template operator()<float>(j);
+  std::size_t j = begin;
+  for (; j + Batch::size <= end; j += Batch::size) body.template operator()<Batch>(j);
+  for (; j < end; ++j) body.template operator()<float>(j);
 }
 
 template <class V>
@@ -259,7 +259,7 @@ template <class Cell>
     Row<S::states> row = row_of<Cell>(a, b);  // not const: see Dual::value
     std::array<float*, S::states> out;
     for (std::size_t k = 0; k < S::states; ++k) out[k] = a.state_out[k] + b * H;
-    over_lanes(H, [&]<class V>(std::size_t j) {
+    over_lanes(a.unit_begin, a.unit_end ? a.unit_end : H, [&]<class V>(std::size_t j) {
       const auto result = Cell::step(row_inputs<Cell, V, false>(row, j));
       [&]<std::size_t... k>(std::index_sequence<k...>) {
         (store_lane<V>(out[k] + j, V(value_of(std::get<k>(result)))), ...);
@@ -300,7 +300,7 @@ template <class Cell>
     float* grad_gates = a.grad_gates + b * G;
     float* grad_hidden = a.grad_hidden ? a.grad_hidden + b * G : nullptr;
     float* grad_vectors = a.grad_vectors ? a.grad_vectors + b * a.grad_vectors_stride : nullptr;
-    over_lanes(H, [&]<class V>(std::size_t j) {
+    over_lanes(a.unit_begin, a.unit_end ? a.unit_end : H, [&]<class V>(std::size_t j) {
       const auto result = Cell::step(row_inputs<Cell, V, true>(row, j));
       std::array<V, S::states> grads;
       for (std::size_t k = 0; k < S::states; ++k) grads[k] = load_lane<V>(grad_out[k] + j);

@@ -76,6 +76,9 @@ struct Backward {
   void rows_of_step(std::size_t n, std::size_t r0, std::size_t r1) const;
   // Processed step n's weight and bias gradients, this member's share of their rows.
   void weights_of_step(std::size_t n, const kernels::TeamMember& member) const;
+  // Processed step n for units [u0, u1) of every row (a small batch split by units): the
+  // pointwise part, then, after a barrier, what needs every unit's dG.
+  void units_of_step(std::size_t n, const kernels::TeamMember& member, kernels::Range units) const;
   // Everything after the loop.
   void after_loop() const;
 };
@@ -160,6 +163,65 @@ void Backward::weights_of_step(std::size_t n, const kernels::TeamMember& member)
       kernels::add_transposed_product(d_projected(slot) + outputs.begin, P, buf.h_raw(t), H, rows,
                                       outputs.end - outputs.begin, H,
                                       grads.weight_hr + outputs.begin * H, H);
+  }
+}
+
+void Backward::units_of_step(std::size_t n, const kernels::TeamMember& member,
+                             kernels::Range units) const {
+  const std::size_t B = d.B, I = d.I, H = d.H, G = d.G();
+  const std::size_t t = d.time(n), rows = buf.active(t), slot = kept_step(n, t);
+  const std::size_t u0 = units.begin, u1 = units.end, width = u1 - u0;
+  float* dh = buf.at(layout.d_h);  // P = H here
+  const float* d_out_t = d_out + t * B * H;
+  for (std::size_t row = 0; row < rows && width; ++row)
+    add_to(dh + row * H + u0, d_out_t + row * H + u0, width);
+  float* d_gates_t = d_gates(slot);
+  float* d_hidden_t = d_hidden(slot);
+  cell::PointwiseArgs step;
+  step.rows = rows;
+  step.units = H;
+  step.unit_begin = u0;
+  step.unit_end = u1;
+  step.gates = buf.pre(t);
+  step.hidden = d.separate() ? buf.pre_hidden(t) : nullptr;
+  step.vectors = vectors;
+  step.grad_gates = d_gates_t;
+  step.grad_hidden = d.separate() ? d_hidden_t : nullptr;
+  step.grad_vectors = buf.at(layout.d_vectors);
+  step.grad_vectors_stride = d.V() * H;
+  for (std::size_t k = 0; k < d.S(); ++k) {
+    step.state_in[k] = d.cell->step_reads_state[k] ? buf.state_in(k, n) : nullptr;
+    float* running = k == 0 ? dh : d_states(k);
+    step.grad_out[k] = running;
+    step.grad_state_in[k] = running;
+  }
+  if (width) d.cell->backward(step);
+  if (!d.stepwise() && rows < B && width)  // padded rows take part in the after-loop GEMMs
+    for (std::size_t row = rows; row < B; ++row)
+      for (std::size_t g = 0; g < d.cell->gates; ++g) {
+        std::fill_n(d_gates_t + row * G + g * H + u0, width, 0.0f);
+        if (d.separate()) std::fill_n(d_hidden_t + row * G + g * H + u0, width, 0.0f);
+      }
+  member.barrier();  // every unit's dG of this step is in
+  const bool product = n > 0 || d.recurrent_initial();
+  if (product && width) w.back_hidden[0].multiply(d_hidden_t, rows, dh, true, {u0, u1});
+  if (!d.stepwise()) return;
+  for (std::size_t g = 0; g < d.cell->gates && width; ++g) {
+    const std::size_t first = g * H + u0;
+    if (grads.bias_hh) add_column_sums(d_hidden_t, rows, G, first, first + width, grads.bias_hh);
+    if (grads.bias_ih) add_column_sums(d_gates_t, rows, G, first, first + width, grads.bias_ih);
+    if (grads.weight_ih)
+      kernels::add_transposed_product(d_gates_t + first, G, x + t * B * I, I, rows, width, I,
+                                      grads.weight_ih + first * I, I);
+    if (product && grads.weight_hh)
+      kernels::add_transposed_product(d_hidden_t + first, G, buf.state_in(0, n), H, rows, width,
+                                      H, grads.weight_hh + first * H, H);
+  }
+  if (grads.x) {
+    const kernels::Range inputs = kernels::share(I, member.thread, member.threads, 16);
+    if (inputs.end > inputs.begin)
+      w.back_input.multiply(d_gates_t, rows, grads.x + t * B * I, true,
+                            {inputs.begin, inputs.end});
   }
 }
 
@@ -305,7 +367,13 @@ void backward(BackwardContext& ctx, const Dims& d) {
     if (ctx.needs_grad(index)) initial_grads[k] = ctx.grad_input(index).data();
   }
 
-  kernels::run_team(row_members(d), [&](const kernels::TeamMember& member) {
+  const std::size_t by_rows = row_members(d), by_units = by_rows > 1 ? 1 : unit_members(d);
+  kernels::run_team(std::max(by_rows, by_units), [&](const kernels::TeamMember& member) {
+    if (by_units > 1) {
+      const kernels::Range units = unit_share(d, member);
+      for (std::size_t n = T; n-- > 0;) pass.units_of_step(n, member, units);
+      return;
+    }
     const kernels::Range mine = row_share(buf, member);
     for (std::size_t n = T; n-- > 0;) {
       const std::size_t t = d.time(n), active = buf.active(t);
@@ -332,16 +400,15 @@ void backward(BackwardContext& ctx, const Dims& d) {
       member.barrier();  // every row's dG of this step is in
       pass.weights_of_step(n, member);
     }
-    // The initial states' gradients, row by row.
-    for (std::size_t k = 0; k < S; ++k) {
-      if (initial_grads[k] == nullptr) continue;
-      const std::size_t width = d.width(k);
-      const float* running = k == 0 ? buf.at(layout.d_h) : pass.d_states(k);
-      for (std::size_t i = mine.begin; i < mine.end; ++i)
-        add_to(initial_grads[k] + (d.ragged ? buf.order(i) : i) * width, running + i * width,
-               width);
-    }
   });
+  // The initial states' gradients.
+  for (std::size_t k = 0; k < S; ++k) {
+    if (initial_grads[k] == nullptr) continue;
+    const std::size_t width = d.width(k);
+    const float* running = k == 0 ? buf.at(layout.d_h) : pass.d_states(k);
+    for (std::size_t i = 0; i < B; ++i)
+      add_to(initial_grads[k] + (d.ragged ? buf.order(i) : i) * width, running + i * width, width);
+  }
   pass.after_loop();
   if (grads.x && d.ragged) {
     float* dx = ctx.grad_input(0).data();

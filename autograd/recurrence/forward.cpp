@@ -244,7 +244,8 @@ void run_forward(const Buffers& buf, const float* x, const RecurrenceInputs& in)
   float* projected = d.project_all() ? buf.at(layout.projected) : nullptr;
   const std::size_t first_with_product = d.recurrent_initial() ? 0 : 1;
 
-  kernels::run_team(row_members(d), [&](const kernels::TeamMember& member) {
+  const std::size_t by_rows = row_members(d), by_units = by_rows > 1 ? 1 : unit_members(d);
+  kernels::run_team(std::max(by_rows, by_units), [&](const kernels::TeamMember& member) {
     // The input part for every step at once (small batches, or no recurrent product at all),
     // split by rows of all steps; every member then waits for the whole of it.
     if (projected) {
@@ -253,6 +254,47 @@ void run_forward(const Buffers& buf, const float* x, const RecurrenceInputs& in)
       w.input.multiply_stacked(a, all.end - all.begin, projected + all.begin * G, nullptr,
                                !d.dense());
       member.barrier();
+    }
+    if (by_units > 1) {
+      // This member's units of every gate, all rows; then everyone waits for the whole of h.
+      const kernels::Range mine = unit_share(d, member);
+      for (std::size_t n = 0; n < d.T; ++n) {
+        const std::size_t t = d.time(n), rows = buf.active(t);
+        std::array<const float*, 2> operands{projected ? nullptr : x + t * B * I,
+                                             n >= first_with_product ? buf.h_before(n) : nullptr};
+        float* pre = buf.pre(t);
+        const float* projected_t = projected ? projected + t * B * G : nullptr;
+        for (std::size_t g = 0; g < d.cell->gates && mine.end > mine.begin; ++g) {
+          const kernels::PackedRight::Columns columns{g * H + mine.begin, g * H + mine.end};
+          if (d.dense()) {
+            w.input.multiply_stacked(operands, rows, pre, projected_t, true, columns);
+          } else {  // separate
+            if (!projected) w.input.multiply_stacked(std::span(operands.data(), 1), rows, pre,
+                                                     nullptr, true, columns);
+            else
+              for (std::size_t row = 0; row < rows; ++row)
+                std::copy(projected_t + row * G + columns.first, projected_t + row * G + columns.last,
+                          pre + row * G + columns.first);
+            w.hidden.multiply_stacked(std::span(operands.data() + 1, 1), rows, buf.pre_hidden(t),
+                                      nullptr, true, columns);
+          }
+        }
+        cell::PointwiseArgs step;
+        step.rows = rows;
+        step.units = H;
+        step.unit_begin = mine.begin;
+        step.unit_end = mine.end;
+        step.gates = pre;
+        step.hidden = d.separate() ? buf.pre_hidden(t) : nullptr;
+        for (std::size_t k = 0; k < d.S(); ++k) {
+          step.state_in[k] = d.cell->step_reads_state[k] ? buf.state_in(k, n) : nullptr;
+          step.state_out[k] = k == 0 ? buf.h_after(t) : buf.state_after(k, t);
+        }
+        step.vectors = vectors_base;
+        if (mine.end > mine.begin) d.cell->forward(step);
+        member.barrier();  // the whole of h, for the next step's product
+      }
+      return;
     }
     const kernels::Range mine = row_share(buf, member);
     for (std::size_t n = 0; n < d.T; ++n) {

@@ -93,6 +93,22 @@ inline std::size_t row_members(const Dims& d) {
                   std::max<std::size_t>(1, d.B / kRowsPerMember));
 }
 
+// Members a recurrence's hidden units are split over instead, when the batch is too small for
+// rows (batch 1 is all latency): each member multiplies and updates its units of every gate,
+// and all wait at a barrier once per step for the whole of h. Needs a cell that feeds back h
+// only, no projection or recurrent mask, and H a multiple of 16 (gate blocks on panel bounds);
+// at least 32 units a member.
+inline std::size_t unit_members(const Dims& d) {
+  if (d.B >= 2 * kRowsPerMember || d.R() != 1 || d.projection() || d.has(d.mask) || d.H % 16)
+    return 1;
+  return std::min(kernels::available_threads(), std::max<std::size_t>(1, d.H / 32));
+}
+
+// A member's units: whole 16-unit panels.
+inline kernels::Range unit_share(const Dims& d, const kernels::TeamMember& member) {
+  return kernels::share(d.H, member.thread, member.threads, 16);
+}
+
 // A member's rows: contiguous, and in a padded batch balanced by the steps they run (sorted
 // space puts the longest sequences first). Row i runs length(i) steps.
 inline kernels::Range row_share(const Buffers& buf, const kernels::TeamMember& member) {

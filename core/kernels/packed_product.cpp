@@ -251,26 +251,28 @@ void PackedRight::pack_stacked(std::span<const Part> parts, bool transpose, std:
   if (bias) std::copy(bias, bias + n, bias_.begin());
 }
 
-void PackedRight::multiply(const float* a, std::size_t m, float* c, bool accumulate) const {
+void PackedRight::multiply(const float* a, std::size_t m, float* c, bool accumulate,
+                           Columns columns) const {
   const float* parts[kMaxParts] = {a};
-  run(parts, nullptr, accumulate ? c : nullptr, c, m);
+  run(parts, nullptr, accumulate ? c : nullptr, c, m, columns);
 }
 
 void PackedRight::multiply_add(const float* a, std::size_t m, const float* d, float* c) const {
   const float* parts[kMaxParts] = {a};
-  run(parts, nullptr, d, c, m);
+  run(parts, nullptr, d, c, m, {});
 }
 
 void PackedRight::multiply_stacked(std::span<const float* const> a, std::size_t m, float* c,
-                                   const float* d, bool with_bias) const {
+                                   const float* d, bool with_bias, Columns columns) const {
   const float* parts[kMaxParts] = {};
   std::copy_n(a.begin(), std::min(a.size(), parts_), parts);
-  run(parts, with_bias && !bias_.empty() ? bias_.data() : nullptr, d, c, m);
+  run(parts, with_bias && !bias_.empty() ? bias_.data() : nullptr, d, c, m, columns);
 }
 
 void PackedRight::run(const float* const* a, const float* bias, const float* d, float* c,
-                      std::size_t m) const {
-  const std::size_t panels = (n_ + kPanel - 1) / kPanel;
+                      std::size_t m, Columns columns) const {
+  const std::size_t panels = (std::min(columns.last, n_) + kPanel - 1) / kPanel;
+  const std::size_t first_panel = columns.first / kPanel;
   // Blocks of 6 rows, or of 4 when that divides m and 6 does not (a 2-row tail has too few
   // accumulators to hide the FMA latency).
   const std::size_t rows = (m % kRows != 0 && m % 4 == 0) ? 4 : kRows;
@@ -279,7 +281,7 @@ void PackedRight::run(const float* const* a, const float* bias, const float* d, 
   // Panel-major: one panel (k x 16 floats) stays in L1 while every row block passes over it.
   // A single last row (all of batch 1) goes across several panels at once instead.
   const bool single = rest == 1;
-  for (std::size_t q = 0; q < panels; ++q) {
+  for (std::size_t q = first_panel; q < panels; ++q) {
     const std::size_t first = q * kPanel;
     BlockArgs g{{}, part_k_.data(), parts_, panels_ + q * k_ * kPanel,
                 bias ? bias + first : nullptr, nullptr, nullptr, n_,
@@ -293,7 +295,7 @@ void PackedRight::run(const float* const* a, const float* bias, const float* d, 
     };
     for (std::size_t i = 0; i < full; i += rows) body(at(i));
     if (rest && !single) kBlocks[rest](at(full));
-    if (single && q % kRowPanels == 0) {
+    if (single && (q - first_panel) % kRowPanels == 0) {
       const std::size_t count = std::min(kRowPanels, panels - q);
       BlockArgs row = at(full);
       row.width = n_ - (q + count - 1) * kPanel;  // the last of these panels' valid columns

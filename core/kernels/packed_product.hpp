@@ -15,6 +15,14 @@
 
 namespace recur::kernels {
 
+/// Columns [first, last) of a product's C, for a member of a thread team that computes only its
+/// share; `first` a multiple of 16 (a panel's first column), `last` a multiple of 16 or n. The
+/// default is every column. Each element comes out bitwise as in the whole product.
+struct Columns {
+  std::size_t first = 0;                            ///< First column.
+  std::size_t last = static_cast<std::size_t>(-1);  ///< One past the last (clamped to n).
+};
+
 /// op(B) of C = A op(B), stored as panels of 16 columns, each panel k rows of 16 floats
 /// (zero-padded past n), so the kernel reads it with two aligned vector loads per row.
 ///
@@ -43,9 +51,13 @@ class PackedRight {
   /// result.
   void pack_stacked(std::span<const Part> parts, bool transpose, std::size_t n, const float* bias);
 
+  /// Columns [first, last) of C (see kernels::Columns).
+  using Columns = kernels::Columns;
+
   /// C = A op(B) (accumulate false) or C += A op(B) (accumulate true). A is row-major [m, k],
-  /// C row-major [m, n], both contiguous.
-  void multiply(const float* a, std::size_t m, float* c, bool accumulate) const;
+  /// C row-major [m, n], both contiguous; only `columns` of C are computed.
+  void multiply(const float* a, std::size_t m, float* c, bool accumulate,
+                Columns columns = {}) const;
 
   /// C = D + A op(B): D row-major [m, n] like C, possibly C itself, or nullptr for none. Adding
   /// D as C is stored spares a separate pass that copies D into C first.
@@ -55,7 +67,8 @@ class PackedRight {
   /// part (nullptr leaves that part out), C and D row-major [m, n] (D may be C itself, or nullptr
   /// for none). `with_bias` false leaves the bias out.
   void multiply_stacked(std::span<const float* const> a, std::size_t m, float* c,
-                        const float* d = nullptr, bool with_bias = true) const;
+                        const float* d = nullptr, bool with_bias = true,
+                        Columns columns = {}) const;
 
   /// Inner size k of the packed operand (all parts).
   std::size_t k() const { return k_; }
@@ -73,8 +86,8 @@ class PackedRight {
   void reserve_panels(std::size_t k, std::size_t n);
   void pack_rows(const float* b, bool transpose, std::size_t rows, std::size_t first_row,
                  std::size_t ld);
-  void run(const float* const* a, const float* bias, const float* d, float* c,
-           std::size_t m) const;
+  void run(const float* const* a, const float* bias, const float* d, float* c, std::size_t m,
+           Columns columns) const;
 };
 
 }  // namespace recur::kernels

@@ -6,6 +6,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <array>
+#include <cstring>
 #include <vector>
 
 #include "core/gemm.hpp"
@@ -96,6 +97,34 @@ BOOST_AUTO_TEST_CASE(stacked_product_matches_one_gemm_per_part_plus_the_bias) {
                   BOOST_TEST(difference.empty(), difference);
                 }
               }
+}
+
+// A team member computes a share of the columns: those columns come out bit for bit as in the
+// whole product, and the others are not touched.
+BOOST_AUTO_TEST_CASE(a_share_of_the_columns_is_bitwise_the_whole_products) {
+  recur::Generator gen(29);
+  recur::kernels::PackedRight packed;
+  for (std::size_t m : {1, 3, 4, 6, 13})
+    for (const auto [n, first, last] : {std::array<std::size_t, 3>{64, 16, 48},
+                                        {70, 32, 70}, {128, 0, 64}, {96, 64, 96}}) {
+      BOOST_TEST_CONTEXT("m " << m << " n " << n << " columns " << first << ".." << last) {
+        const std::size_t k = 37;
+        const recur::Tensor a = gen.uniform({m, k}, -1.0f, 1.0f);
+        const recur::Tensor b = gen.uniform({n, k}, -1.0f, 1.0f);
+        recur::Tensor whole = recur::zeros({m, n});
+        recur::Tensor part = recur::full({m, n}, 7.0f);
+        packed.pack(b.data(), true, k, n);
+        packed.multiply(a.data(), m, whole.data(), false);
+        packed.multiply(a.data(), m, part.data(), false, {first, last});
+        for (std::size_t i = 0; i < m; ++i)
+          for (std::size_t j = 0; j < n; ++j) {
+            const bool inside = j >= first && j < last;
+            const float expected = inside ? whole(i, j) : 7.0f;
+            BOOST_TEST(std::memcmp(&part(i, j), &expected, sizeof(float)) == 0,
+                       "element " << i << ", " << j << ": " << part(i, j) << " vs " << expected);
+          }
+      }
+    }
 }
 
 BOOST_AUTO_TEST_SUITE_END()

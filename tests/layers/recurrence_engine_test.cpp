@@ -26,6 +26,7 @@
 #include "core/random.hpp"
 #include "docs/snippets/peephole_lstm.hpp"
 #include "core/error.hpp"
+#include "core/threads.hpp"
 #include "layers/builtin_cells.hpp"
 #include "layers/gru.hpp"
 #include "layers/recurrent.hpp"
@@ -281,6 +282,10 @@ std::vector<Config> configs(const CellSpec& cell) {
     list.push_back({6, 5, 4, 12, reverse, {6, 2, 5, 1, 6}, true});           // padded, unsorted
     list.push_back({5, 7, 3, 8, reverse, {2, 5, 5, 3, 1, 4, 2}});            // padded, zeros
     list.push_back({4, 2, 3, 6, reverse, {1, 4}});                           // padded, small
+    list.push_back({5, 1, 3, 64, reverse, {}, true});                        // units split
+    list.push_back({6, 3, 4, 96, reverse, {6, 2, 4}});                       // units, padded
+    list.push_back({5, 26, 6, 16, reverse, {5, 1, 4, 5, 2, 3, 5, 5, 1, 2, 4, 3, 5, 5, 2, 1, 3,
+                                            4, 5, 2, 5, 3, 1, 4, 5, 2}, true});  // rows split
     list.push_back({3, 5, 8, large_hidden(cell, 8), reverse, {}, true});     // after-loop dW
     list.push_back({4, 6, 8, large_hidden(cell, 8), reverse, {4, 1, 3, 4, 2, 2}, true});
     if (has_product) {
@@ -301,10 +306,14 @@ std::vector<Config> configs(const CellSpec& cell) {
 
 BOOST_AUTO_TEST_SUITE(recurrence_engine)
 
+// Run on one thread and on three (batch rows or hidden units split over the team, unevenly).
 BOOST_AUTO_TEST_CASE(engine_equals_the_composite_reference_for_every_cell_and_path) {
+  const int threads_before = recur::num_threads();
+  for (int threads : {1, 3})
   for (const Case& c : cells())
     for (const Config& config : configs(*c.cell))
-      BOOST_TEST_CONTEXT(c.name << " " << describe(config)) {
+      BOOST_TEST_CONTEXT(c.name << " " << describe(config) << " threads " << threads) {
+        recur::set_num_threads(threads);
         const Values v = random_values(*c.cell, config, 7);
         const Run engine = run(*c.cell, v, config, false);
         const Run reference = run(*c.cell, v, config, true);
@@ -315,6 +324,7 @@ BOOST_AUTO_TEST_CASE(engine_equals_the_composite_reference_for_every_cell_and_pa
           BOOST_TEST_CONTEXT("gradient of input " << i)
               RECUR_CHECK_CLOSE(engine.grads[i], reference.grads[i], 1e-5, 1e-5);
       }
+  recur::set_num_threads(threads_before);
 }
 
 BOOST_AUTO_TEST_CASE(engine_passes_gradcheck_for_every_cell) {
