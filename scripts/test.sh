@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds recur and runs every test suite (the README's second command; .ci/run calls it), then
 # the same suites under AddressSanitizer + UBSan + LeakSanitizer (scripts/sanitize.sh,
-# build-asan/), then fuzzes the file readers for a bounded time (scripts/fuzz.sh, build-fuzz/).
+# build-asan/), the thread team's suite under ThreadSanitizer (scripts/tsan.sh, build-tsan/),
+# then fuzzes the file readers for a bounded time (scripts/fuzz.sh, build-fuzz/).
 # Any failure or sanitizer report stops it with a non-zero status.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -18,6 +19,7 @@ phase=$(date +%s)
 (cd "$root/build" && OPENBLAS_NUM_THREADS=1 ctest --output-on-failure -j 2)
 echo "== tests took $(( $(date +%s) - phase )) s; now the sanitizer build"
 bash "$root/scripts/sanitize.sh"
+bash "$root/scripts/tsan.sh"
 phase=$(date +%s)
 bash "$root/scripts/fuzz.sh"
 echo "== fuzzing (build and runs) took $(( $(date +%s) - phase )) s"
