@@ -41,9 +41,10 @@ inline constexpr std::size_t kMaxRecurrentStates = 3;
 struct PointwiseArgs {
   std::size_t rows = 0;   ///< Rows of this step (the sequences still running).
   std::size_t units = 0;  ///< H
-  /// The units to compute, [unit_begin, unit_end) (unit_end 0: all): a thread team's member
-  /// may take a share of them.
-  std::size_t unit_begin = 0, unit_end = 0;
+  /// The first unit to compute: a thread team's member may take a share of the units.
+  std::size_t unit_begin = 0;
+  /// One past the last unit to compute; 0 for all.
+  std::size_t unit_end = 0;
   const float* gates = nullptr;   ///< Pre-activations (input part, plus hidden part if dense).
   const float* hidden = nullptr;  ///< The hidden part of a separate recurrence.
   std::array<const float*, kMaxStates> state_in{};  ///< The states before the step.

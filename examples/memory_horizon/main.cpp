@@ -33,7 +33,7 @@ int main(int argc, char** argv) {
   std::size_t seeds = 0, steps = 0, hidden = 0, batch = 0;
   double lr = 0.0;
   float forget_bias = 0.0f;
-  int threads = 1;
+  int threads = num_threads();  // the team for a single training; parallel runs take one each
   std::size_t workers = default_workers();
   double give_up = 0.0;
   bool extras = true;
@@ -50,7 +50,9 @@ int main(int argc, char** argv) {
   app.add_option("--forget-bias", forget_bias, "LSTM forget-gate bias at initialisation")
       ->capture_default_str();
   app.add_option("--keys", task.keys, "K, the number of classes (chance is 1/K)")->capture_default_str();
-  app.add_option("--threads", threads, "OpenBLAS threads per training")->capture_default_str();
+  app.add_option("--threads", threads, "threads of recur's team for a training that runs alone "
+                                       "(the curriculum, the streamed tests); runs spread over "
+                                       "--workers take one thread each")->capture_default_str();
   app.add_option("--workers", workers, "trainings run at once, one thread each (results do not "
                                        "depend on it)")->capture_default_str();
   app.add_option("--give-up", give_up, "stop a run at this share of its budget if no check has "
