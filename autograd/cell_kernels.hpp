@@ -276,7 +276,8 @@ template <class Cell, unsigned bit, class V, class Result, class Grads>
     (
         [&] {
           constexpr std::uint64_t mask = output_mask<Cell, k>();
-          if constexpr (has<mask>(bit)) total = total + grads[k] * std::get<k>(out).d[slot<mask>(bit)];
+          if constexpr (has<mask>(bit))
+            total = total + grads[k] * std::get<k>(out).d[slot<mask>(bit)];
         }(),
         ...);
   }(std::make_index_sequence<Shape<Cell>::states>{});

@@ -34,8 +34,9 @@ void blas_call(const float* a, std::size_t lda, bool transpose_a, const float* b
   if (gemv && m == 1 && !transpose_a) {
     // A single row: y = alpha * op(B)^T a + beta * c through gemv, ~5x faster than sgemm at M = 1.
     cblas_sgemv(CblasRowMajor, transpose_b ? CblasNoTrans : CblasTrans,
-                static_cast<blasint>(transpose_b ? n : k), static_cast<blasint>(transpose_b ? k : n),
-                alpha, b, static_cast<blasint>(ldb), a, 1, beta, c, 1);
+                static_cast<blasint>(transpose_b ? n : k),
+                static_cast<blasint>(transpose_b ? k : n), alpha, b, static_cast<blasint>(ldb), a,
+                1, beta, c, 1);
     return;
   }
   cblas_sgemm(CblasRowMajor, transpose_a ? CblasTrans : CblasNoTrans,

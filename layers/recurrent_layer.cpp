@@ -104,7 +104,8 @@ RecurrentLayer::RecurrentLayer(const char* name, const cell::CellSpec& cell,
           p.bias_hh = &register_parameter("bias_hh" + suffix, recurrent_uniform({G}, H));
       }
       for (std::size_t k = 0; k < cell.vectors; ++k)
-        p.vectors[k] = &register_parameter(cell.vector_names[k] + suffix, recurrent_uniform({H}, H));
+        p.vectors[k] =
+            &register_parameter(cell.vector_names[k] + suffix, recurrent_uniform({H}, H));
       if (options.proj_size)
         p.weight_hr = &register_parameter("weight_hr" + suffix, recurrent_uniform({P, H}, H));
       if (initialise) {
@@ -245,9 +246,9 @@ RecurrentResult RecurrentLayer::run_unbatched(const Var& input, const IndexTenso
     const Var& state = initial[k];
     if (!state.defined()) continue;
     if (state.rank() != 2)
-      throw ShapeError(name + ": an unbatched input " + shape_str(input.shape()) + " needs a 2-D " +
-                       "initial " + cell_.state_names[k] + " [layers * directions, features], got " +
-                       shape_str(state.shape()));
+      throw ShapeError(name + ": an unbatched input " + shape_str(input.shape()) +
+                       " needs a 2-D initial " + cell_.state_names[k] +
+                       " [layers * directions, features], got " + shape_str(state.shape()));
     batched_initial[k] = reshape(state, {state.dim(0), 1, state.dim(1)});
   }
   const Shape batched = o.batch_first ? Shape{1, seq_len, o.input_size}

@@ -18,211 +18,16 @@
 #include <array>
 #include <vector>
 
-#include "autograd/recorder.hpp"
-#include "autograd/recurrence/steps.hpp"
+#include "autograd/recurrence/backward.hpp"
 #include "core/gemm.hpp"
 #include "core/kernels/transposed_product.hpp"
 
 namespace recur::detail::recurrence {
 namespace {
 
-// The gradient buffers the rule adds into (null: not wanted).
-struct Grads {
-  float* x = nullptr;         // [T, B, I], in sorted order when ragged (then scattered after)
-  float* weight_ih = nullptr;
-  float* weight_hh = nullptr;
-  float* bias_ih = nullptr;
-  float* bias_hh = nullptr;
-  float* weight_hr = nullptr;
-};
-
 float* wanted(BackwardContext& ctx, std::uint8_t index) {
   if (index == kAbsent || !ctx.needs_grad(index)) return nullptr;
   return ctx.grad_input(index).data();
-}
-
-// Adds the column sums of `rows` x `width` values, columns [first, last), to `sums`.
-void add_column_sums(const float* values, std::size_t rows, std::size_t width, std::size_t first,
-                     std::size_t last, float* sums) {
-  for (std::size_t r = 0; r < rows; ++r)
-    for (std::size_t k = first; k < last; ++k) sums[k] += values[r * width + k];
-}
-
-// One run's backward: what every member reads, and the passes.
-struct Backward {
-  BackwardContext& ctx;
-  const Dims& d;
-  const Layout& layout;
-  Buffers& buf;
-  Grads grads;
-  const float* x = nullptr;       // the input in this run's row order
-  const float* d_out = nullptr;   // dL/d output in this run's row order
-  const float* vectors = nullptr; // [V, H]
-  const float* weight_ih = nullptr;
-  PackedWeights& w;
-
-  std::size_t kept_step(std::size_t n, std::size_t t) const { return d.stepwise() ? n % 2 : t; }
-  float* d_gates(std::size_t slot) const { return buf.at(layout.d_gates) + slot * d.B * d.G(); }
-  float* d_hidden(std::size_t slot) const {
-    return d.separate() ? buf.at(layout.d_hidden) + slot * d.B * d.G() : d_gates(slot);
-  }
-  float* d_projected(std::size_t slot) const {
-    return buf.at(layout.d_projected) + slot * d.B * d.P;
-  }
-  float* masked(std::size_t slot) const { return buf.at(layout.masked_steps) + slot * d.B * d.P; }
-  float* d_states(std::size_t k) const { return buf.at(layout.d_states) + (k - 1) * d.B * d.H; }
-
-  // Processed step n for rows [r0, r1) (which all ran at it).
-  void rows_of_step(std::size_t n, std::size_t r0, std::size_t r1) const;
-  // Processed step n's weight and bias gradients, this member's share of their rows.
-  void weights_of_step(std::size_t n, const kernels::TeamMember& member) const;
-  // Processed step n for units [u0, u1) of every row (a small batch split by units): the
-  // pointwise part, then, after a barrier, what needs every unit's dG.
-  void units_of_step(std::size_t n, const kernels::TeamMember& member, kernels::Range units) const;
-  // Everything after the loop.
-  void after_loop() const;
-};
-
-void Backward::rows_of_step(std::size_t n, std::size_t r0, std::size_t r1) const {
-  const std::size_t B = d.B, I = d.I, H = d.H, P = d.P, G = d.G(), R = d.R();
-  const std::size_t t = d.time(n), rows = r1 - r0, slot = kept_step(n, t);
-  float* dh = buf.at(layout.d_h) + r0 * P;
-  add_to(dh, d_out + (t * B + r0) * P, rows * P);
-  float* d_state0 = dh;
-  if (d.projection()) {
-    // h = h_raw W_hr^T: dh_raw = dh W_hr; dh is kept for dW_hr += dh^T h_raw.
-    std::copy_n(dh, rows * P, d_projected(slot) + r0 * P);
-    d_state0 = buf.at(layout.d_h_raw) + r0 * H;
-    w.back_project.multiply(dh, rows, d_state0, false);
-  }
-  float* d_gates_t = d_gates(slot) + r0 * G;
-  float* d_hidden_t = d_hidden(slot) + r0 * G;
-  cell::PointwiseArgs step;
-  step.rows = rows;
-  step.units = H;
-  step.gates = buf.pre(t) + r0 * G;
-  step.hidden = d.separate() ? buf.pre_hidden(t) + r0 * G : nullptr;
-  step.vectors = vectors;
-  step.grad_gates = d_gates_t;
-  step.grad_hidden = d.separate() ? d_hidden_t : nullptr;
-  step.grad_vectors = buf.at(layout.d_vectors) + r0 * d.V() * H;
-  step.grad_vectors_stride = d.V() * H;
-  for (std::size_t k = 0; k < d.S(); ++k) {
-    step.state_in[k] = d.cell->step_reads_state[k] ? buf.state_in(k, n) + r0 * d.width(k) : nullptr;
-    float* running = k == 0 ? d_state0 : d_states(k) + r0 * H;
-    step.grad_out[k] = running;
-    step.grad_state_in[k] = running;
-  }
-  d.cell->backward(step);
-  // With a projection the step does not read h, so h before the step gets no direct part.
-  if (d.projection()) std::fill_n(dh, rows * P, 0.0f);
-
-  // Through the recurrent product to the fed-back states.
-  const bool product = R > 0 && (n > 0 || d.recurrent_initial());
-  for (std::size_t r = 0; product && r < R; ++r) {
-    if (r == 0 && buf.mask) {
-      float* through = buf.at(layout.d_masked) + r0 * P;
-      w.back_hidden[0].multiply(d_hidden_t, rows, through, false);
-      const float* mask = buf.mask + r0 * P;
-      for (std::size_t k = 0; k < rows * P; ++k) dh[k] += through[k] * mask[k];
-      // h times the mask, for dW_hh.
-      multiply_into(masked(slot) + r0 * P, buf.state_in(0, n) + r0 * P, mask, rows * P);
-    } else {
-      float* running = r == 0 ? dh : d_states(r) + r0 * H;
-      w.back_hidden[r].multiply(d_hidden_t, rows, running, true);
-    }
-  }
-  // The input's gradient, row by row.
-  if (d.stepwise() && grads.x) w.back_input.multiply(d_gates_t, rows, grads.x + (t * B + r0) * I, true);
-}
-
-void Backward::weights_of_step(std::size_t n, const kernels::TeamMember& member) const {
-  const std::size_t B = d.B, I = d.I, H = d.H, P = d.P, G = d.G(), R = d.R();
-  const std::size_t t = d.time(n), rows = buf.active(t), slot = kept_step(n, t);
-  const float* d_gates_t = d_gates(slot);
-  const float* d_hidden_t = d_hidden(slot);
-  // This member's rows of dW_ih, dW_hh and the biases: gates [g0, g1), in whole 16-column tiles.
-  const kernels::Range gates = kernels::share(G, member.thread, member.threads, 16);
-  const std::size_t g0 = gates.begin, g1 = gates.end;
-  if (g1 > g0) {
-    if (grads.bias_hh) add_column_sums(d_hidden_t, rows, G, g0, g1, grads.bias_hh);
-    if (grads.bias_ih) add_column_sums(d_gates_t, rows, G, g0, g1, grads.bias_ih);
-    if (grads.weight_ih)
-      kernels::add_transposed_product(d_gates_t + g0, G, x + t * B * I, I, rows, g1 - g0, I,
-                                      grads.weight_ih + g0 * I, I);
-    const bool product = R > 0 && (n > 0 || d.recurrent_initial());
-    for (std::size_t r = 0; product && grads.weight_hh && r < R; ++r) {
-      const float* state = r == 0 && buf.mask ? masked(slot) : buf.state_in(r, n);
-      kernels::add_transposed_product(d_hidden_t + g0, G, state, P, rows, g1 - g0, P,
-                                      grads.weight_hh + g0 * R * P + r * P, R * P);
-    }
-  }
-  if (d.projection() && grads.weight_hr) {
-    const kernels::Range outputs = kernels::share(P, member.thread, member.threads, 16);
-    if (outputs.end > outputs.begin)
-      kernels::add_transposed_product(d_projected(slot) + outputs.begin, P, buf.h_raw(t), H, rows,
-                                      outputs.end - outputs.begin, H,
-                                      grads.weight_hr + outputs.begin * H, H);
-  }
-}
-
-void Backward::units_of_step(std::size_t n, const kernels::TeamMember& member,
-                             kernels::Range units) const {
-  const std::size_t B = d.B, I = d.I, H = d.H, G = d.G();
-  const std::size_t t = d.time(n), rows = buf.active(t), slot = kept_step(n, t);
-  const std::size_t u0 = units.begin, u1 = units.end, width = u1 - u0;
-  float* dh = buf.at(layout.d_h);  // P = H here
-  const float* d_out_t = d_out + t * B * H;
-  for (std::size_t row = 0; row < rows && width; ++row)
-    add_to(dh + row * H + u0, d_out_t + row * H + u0, width);
-  float* d_gates_t = d_gates(slot);
-  float* d_hidden_t = d_hidden(slot);
-  cell::PointwiseArgs step;
-  step.rows = rows;
-  step.units = H;
-  step.unit_begin = u0;
-  step.unit_end = u1;
-  step.gates = buf.pre(t);
-  step.hidden = d.separate() ? buf.pre_hidden(t) : nullptr;
-  step.vectors = vectors;
-  step.grad_gates = d_gates_t;
-  step.grad_hidden = d.separate() ? d_hidden_t : nullptr;
-  step.grad_vectors = buf.at(layout.d_vectors);
-  step.grad_vectors_stride = d.V() * H;
-  for (std::size_t k = 0; k < d.S(); ++k) {
-    step.state_in[k] = d.cell->step_reads_state[k] ? buf.state_in(k, n) : nullptr;
-    float* running = k == 0 ? dh : d_states(k);
-    step.grad_out[k] = running;
-    step.grad_state_in[k] = running;
-  }
-  if (width) d.cell->backward(step);
-  if (!d.stepwise() && rows < B && width)  // padded rows take part in the after-loop GEMMs
-    for (std::size_t row = rows; row < B; ++row)
-      for (std::size_t g = 0; g < d.cell->gates; ++g) {
-        std::fill_n(d_gates_t + row * G + g * H + u0, width, 0.0f);
-        if (d.separate()) std::fill_n(d_hidden_t + row * G + g * H + u0, width, 0.0f);
-      }
-  member.barrier();  // every unit's dG of this step is in
-  const bool product = n > 0 || d.recurrent_initial();
-  if (product && width) w.back_hidden[0].multiply(d_hidden_t, rows, dh, true, {u0, u1});
-  if (!d.stepwise()) return;
-  for (std::size_t g = 0; g < d.cell->gates && width; ++g) {
-    const std::size_t first = g * H + u0;
-    if (grads.bias_hh) add_column_sums(d_hidden_t, rows, G, first, first + width, grads.bias_hh);
-    if (grads.bias_ih) add_column_sums(d_gates_t, rows, G, first, first + width, grads.bias_ih);
-    if (grads.weight_ih)
-      kernels::add_transposed_product(d_gates_t + first, G, x + t * B * I, I, rows, width, I,
-                                      grads.weight_ih + first * I, I);
-    if (product && grads.weight_hh)
-      kernels::add_transposed_product(d_hidden_t + first, G, buf.state_in(0, n), H, rows, width,
-                                      H, grads.weight_hh + first * H, H);
-  }
-  if (grads.x) {
-    const kernels::Range inputs = kernels::share(I, member.thread, member.threads, 16);
-    if (inputs.end > inputs.begin)
-      w.back_input.multiply(d_gates_t, rows, grads.x + t * B * I, true,
-                            {inputs.begin, inputs.end});
-  }
 }
 
 // dW_hh += sum over steps of dG_t^T (fed-back state r before t), after the loop: one GEMM when
@@ -267,6 +72,8 @@ void add_recurrent_weight_gradient(const Buffers& buf, std::size_t r, const floa
   }
 }
 
+}  // namespace
+
 void Backward::after_loop() const {
   const std::size_t T = d.T, B = d.B, I = d.I, H = d.H, P = d.P, G = d.G(), R = d.R();
   if (!d.stepwise()) {
@@ -279,7 +86,8 @@ void Backward::after_loop() const {
                                       buf.mask ? masked(0) : nullptr, grads.weight_hh);
     // The input projection's gradients, as linear() would give them.
     if (grads.x) gemm_raw(all_gates, false, weight_ih, false, grads.x, all, I, G, 1.0f, 1.0f);
-    if (grads.weight_ih) gemm_raw(all_gates, true, x, false, grads.weight_ih, G, I, all, 1.0f, 1.0f);
+    if (grads.weight_ih)
+      gemm_raw(all_gates, true, x, false, grads.weight_ih, G, I, all, 1.0f, 1.0f);
     if (grads.weight_hr)
       gemm_raw(d_projected(0), true, buf.h_raw(0), false, grads.weight_hr, P, H, all, 1.0f, 1.0f);
     if (grads.bias_ih || grads.bias_hh)
@@ -297,8 +105,6 @@ void Backward::after_loop() const {
     for (std::size_t b = 0; b < B; ++b) add_to(target, per_row + (b * V + k) * H, H);
   }
 }
-
-}  // namespace
 
 void backward(BackwardContext& ctx, const Dims& d) {
   const Layout layout(d, true);

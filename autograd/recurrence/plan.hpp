@@ -41,7 +41,9 @@ struct Dims {
   bool reverse, ragged;
 
   std::size_t S() const { return cell->states; }
-  std::size_t R() const { return cell->recurrence == cell::Recurrence::none ? 0 : cell->recurrent_states; }
+  std::size_t R() const {
+    return cell->recurrence == cell::Recurrence::none ? 0 : cell->recurrent_states;
+  }
   std::size_t V() const { return cell->vectors; }
   std::size_t G() const { return cell->gates * H; }
   std::size_t width(std::size_t k) const { return k == 0 ? P : H; }

@@ -49,9 +49,10 @@ RecurrenceResult recurrence_reference(const cell::CellSpec& cell, const Recurren
     args.vectors = in.vectors;
     std::array<Var, cell::kMaxStates> next = cell.composite(args);
     if (in.weight_hr.defined()) next[0] = matmul(next[0], in.weight_hr, false, true);
+    const auto time = static_cast<std::int64_t>(t);
     const bool padded = in.lengths != nullptr &&
                         std::any_of(in.lengths->begin(), in.lengths->end(),
-                                    [&](std::int64_t length) { return length <= static_cast<std::int64_t>(t); });
+                                    [&](std::int64_t length) { return length <= time; });
     if (padded) {
       // Sequences already over keep their state and output zeros (packed-sequence meaning);
       // the reverse direction thus starts at each sequence's own last step.

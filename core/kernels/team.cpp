@@ -208,7 +208,8 @@ void run_team(std::size_t threads, FunctionRef<void(const TeamMember&)> body) {
 
 void parallel_for(std::size_t count, std::size_t grain, std::size_t min_per_thread,
                   FunctionRef<void(std::size_t, std::size_t)> body) {
-  const std::size_t most = min_per_thread ? std::max<std::size_t>(1, count / min_per_thread) : count;
+  const std::size_t most =
+      min_per_thread ? std::max<std::size_t>(1, count / min_per_thread) : count;
   const std::size_t threads = std::min(available_threads(), most);
   if (threads <= 1) {
     if (count) body(0, count);

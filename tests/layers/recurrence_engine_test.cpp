@@ -208,7 +208,9 @@ Values random_values(const CellSpec& cell, const Config& c, std::uint64_t seed) 
 
 recur::RecurrenceInputs inputs_of(const Values& v, std::span<const Var> vars, bool reverse) {
   recur::RecurrenceInputs in;
-  const auto at = [&](int index) { return index < 0 ? Var() : vars[static_cast<std::size_t>(index)]; };
+  const auto at = [&](int index) {
+    return index < 0 ? Var() : vars[static_cast<std::size_t>(index)];
+  };
   in.input = vars[0];
   in.weight_ih = vars[1];
   in.bias_ih = at(v.bias_ih);
@@ -263,7 +265,8 @@ Run run(const CellSpec& cell, const Values& v, const Config& c, bool reference) 
 
 // A hidden size whose weight gradients are over the engine's stepwise limit (64K floats).
 std::size_t large_hidden(const CellSpec& cell, std::size_t input) {
-  const std::size_t R = cell.recurrence == recur::cell::Recurrence::none ? 0 : cell.recurrent_states;
+  const std::size_t R =
+      cell.recurrence == recur::cell::Recurrence::none ? 0 : cell.recurrent_states;
   std::size_t H = 64;
   while (cell.gates * H * (input + R * H) <= 64 * 1024) H += 16;
   return H + 3;  // and not a multiple of the vector width
@@ -318,7 +321,8 @@ BOOST_AUTO_TEST_CASE(engine_equals_the_composite_reference_for_every_cell_and_pa
         const Run engine = run(*c.cell, v, config, false);
         const Run reference = run(*c.cell, v, config, true);
         for (std::size_t i = 0; i < engine.values.size(); ++i)
-          BOOST_TEST_CONTEXT((i == 0 ? std::string("output") : "final state " + std::to_string(i - 1)))
+          BOOST_TEST_CONTEXT((i == 0 ? std::string("output")
+                                     : "final state " + std::to_string(i - 1)))
               RECUR_CHECK_CLOSE(engine.values[i], reference.values[i], 1e-5, 1e-6);
         for (std::size_t i = 0; i < engine.grads.size(); ++i)
           BOOST_TEST_CONTEXT("gradient of input " << i)
@@ -339,7 +343,8 @@ BOOST_AUTO_TEST_CASE(engine_passes_gradcheck_for_every_cell) {
         Values v = random_values(*c.cell, config, 5);
         if (std::string(c.name) == "RNN relu") {
           // relu's kink: keep pre-activations away from 0 by more than the step.
-          for (float& b : v.tensors[static_cast<std::size_t>(v.bias_ih)]) b = b < 0 ? b - 1.0f : b + 1.0f;
+          for (float& b : v.tensors[static_cast<std::size_t>(v.bias_ih)])
+            b = b < 0 ? b - 1.0f : b + 1.0f;
           v.tensors[1] *= 0.2f;
           v.tensors[static_cast<std::size_t>(v.weight_hh)] *= 0.2f;
         }
@@ -367,7 +372,8 @@ BOOST_AUTO_TEST_CASE(engine_gives_the_same_values_without_a_tape) {
       recur::Tape tape;
       std::vector<Var> vars;
       for (const Tensor& t : v.tensors) vars.push_back(tape.input(t, true));
-      const recur::RecurrenceResult with_grad = recur::recurrence(*c.cell, inputs_of(v, vars, true));
+      const recur::RecurrenceResult with_grad =
+          recur::recurrence(*c.cell, inputs_of(v, vars, true));
       recur::NoGradGuard no_grad;
       const recur::RecurrenceResult without = recur::recurrence(*c.cell, inputs_of(v, vars, true));
       RECUR_CHECK_CLOSE(Tensor(without.output.value()), Tensor(with_grad.output.value()), 0.0, 0.0);

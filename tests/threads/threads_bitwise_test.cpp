@@ -75,7 +75,9 @@ void check_same_on_every_thread_count(
                  name << ": result " << i << " differs between 1 and " << run + 1 << " threads");
 }
 
-nn::RecurrentResult as_result(const nn::LSTMResult& r) { return {r.output, {r.state.h, r.state.c}}; }
+nn::RecurrentResult as_result(const nn::LSTMResult& r) {
+  return {r.output, {r.state.h, r.state.c}};
+}
 nn::RecurrentResult as_result(const nn::RNNResult& r) { return {r.output, {r.h_n}}; }
 
 }  // namespace

@@ -1,0 +1,63 @@
+// recurrence()'s backward pass, shared by its files (internal to autograd/recurrence/; not
+// installed): the gradient buffers and the per-step parts (backward_steps.cpp), the loop and
+// what comes after it (backward.cpp).
+#pragma once
+
+#include "autograd/recorder.hpp"
+#include "autograd/recurrence/steps.hpp"
+
+namespace recur::detail::recurrence {
+
+// The gradient buffers the rule adds into (null: not wanted).
+struct Grads {
+  float* x = nullptr;         // [T, B, I], in sorted order when ragged (then scattered after)
+  float* weight_ih = nullptr;
+  float* weight_hh = nullptr;
+  float* bias_ih = nullptr;
+  float* bias_hh = nullptr;
+  float* weight_hr = nullptr;
+};
+
+// Adds the column sums of `rows` x `width` values, columns [first, last), to `sums`.
+inline void add_column_sums(const float* values, std::size_t rows, std::size_t width,
+                            std::size_t first, std::size_t last, float* sums) {
+  for (std::size_t r = 0; r < rows; ++r)
+    for (std::size_t k = first; k < last; ++k) sums[k] += values[r * width + k];
+}
+
+// One run's backward: what every member reads, and the passes.
+struct Backward {
+  BackwardContext& ctx;
+  const Dims& d;
+  const Layout& layout;
+  Buffers& buf;
+  Grads grads;
+  const float* x = nullptr;       // the input in this run's row order
+  const float* d_out = nullptr;   // dL/d output in this run's row order
+  const float* vectors = nullptr; // [V, H]
+  const float* weight_ih = nullptr;
+  PackedWeights& w;
+
+  std::size_t kept_step(std::size_t n, std::size_t t) const { return d.stepwise() ? n % 2 : t; }
+  float* d_gates(std::size_t slot) const { return buf.at(layout.d_gates) + slot * d.B * d.G(); }
+  float* d_hidden(std::size_t slot) const {
+    return d.separate() ? buf.at(layout.d_hidden) + slot * d.B * d.G() : d_gates(slot);
+  }
+  float* d_projected(std::size_t slot) const {
+    return buf.at(layout.d_projected) + slot * d.B * d.P;
+  }
+  float* masked(std::size_t slot) const { return buf.at(layout.masked_steps) + slot * d.B * d.P; }
+  float* d_states(std::size_t k) const { return buf.at(layout.d_states) + (k - 1) * d.B * d.H; }
+
+  // Processed step n for rows [r0, r1) (which all ran at it).
+  void rows_of_step(std::size_t n, std::size_t r0, std::size_t r1) const;
+  // Processed step n's weight and bias gradients, this member's share of their rows.
+  void weights_of_step(std::size_t n, const kernels::TeamMember& member) const;
+  // Processed step n for units [u0, u1) of every row (a small batch split by units): the
+  // pointwise part, then, after a barrier, what needs every unit's dG.
+  void units_of_step(std::size_t n, const kernels::TeamMember& member, kernels::Range units) const;
+  // Everything after the loop.
+  void after_loop() const;
+};
+
+}  // namespace recur::detail::recurrence
