@@ -54,6 +54,7 @@ struct Options {
   float recurrent_dropout = 0.0f;
   std::size_t proj = 0;
   bool time_gemm = true;  // --no-gemm skips timing the bare GEMMs (for profiling the step alone)
+  bool keep_denormals = false;  // --keep-denormals: recur::set_flush_denormal(false)
 };
 
 [[noreturn]] void usage(const char* problem) {
@@ -61,7 +62,7 @@ struct Options {
                "recur_bench: %s\nusage: recur_bench --cell lstm|gru|rnn|peephole --batch B "
                "--seq T --input I --hidden H --layers L --threads N --steps S --warmup W "
                "[--infer] [--classes C] [--no-gemm] [--lengths ragged|full] "
-               "[--recurrent-dropout P] [--proj P]\n",
+               "[--recurrent-dropout P] [--proj P] [--keep-denormals]\n",
                problem);
   std::exit(2);
 }
@@ -76,6 +77,10 @@ Options parse(int argc, char** argv) {
     }
     if (flag == "--no-gemm") {
       o.time_gemm = false;
+      continue;
+    }
+    if (flag == "--keep-denormals") {
+      o.keep_denormals = true;
       continue;
     }
     if (i + 1 >= argc) usage(("missing value after " + flag).c_str());
@@ -245,6 +250,7 @@ double time_gemms(const std::vector<GemmShape>& gemms, int steps) {
 int main(int argc, char** argv) {
   const Options o = parse(argc, argv);
   recur::set_num_threads(o.threads);
+  recur::set_flush_denormal(!o.keep_denormals);
   recur::default_generator().seed(0);
 
   std::unique_ptr<Recurrent> rnn = make_layer(o);

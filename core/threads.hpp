@@ -24,6 +24,19 @@ void set_num_threads(int threads);
 /// The threads recur's team has (set_num_threads()).
 int num_threads();
 
+/// Whether recur's team flushes denormal floats to zero while it works (x86's FTZ and DAZ
+/// modes, in each member for the length of a region: the recurrences and the large products).
+/// On by default. A gradient carried back through hundreds of steps decays into denormals
+/// (below 1.2e-38), where each operation costs tens of cycles: an LSTM's training step at T 512
+/// was up to 10x slower with them (examples/memory_horizon's sequence_cost). Flushed, such values
+/// become 0 instead of a number no float arithmetic after them would keep anyway. PyTorch calls
+/// this torch.set_flush_denormal (off by default there).
+/// @param on True to flush (the default), false to keep IEEE gradual underflow.
+void set_flush_denormal(bool on);
+
+/// Whether recur's team flushes denormals to zero (set_flush_denormal()).
+bool flush_denormal();
+
 /// While it lives, caps the threads that the calling thread's own recur calls may use: a program
 /// that runs several trainings in threads of its own gives each one `ThreadLimit limit(1)`, so
 /// that recur's team does not try to serve all of them at once. Limits nest; the smallest wins.

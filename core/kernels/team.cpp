@@ -22,6 +22,7 @@
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 #define RECUR_PAUSE() _mm_pause()
+#define RECUR_MXCSR 1
 #else
 #define RECUR_PAUSE() std::this_thread::yield()
 #endif
@@ -57,6 +58,29 @@ int threads_from_environment() {
 }
 
 std::atomic<int> configured_threads{0};  // 0: not read from the environment yet
+std::atomic<bool> flush_denormals{true};
+
+// Flushes denormals to zero on this thread while it lives (set_flush_denormal), then puts the
+// thread's floating-point mode back.
+class DenormalsFlushed {
+ public:
+  DenormalsFlushed() {
+#ifdef RECUR_MXCSR
+    saved_ = _mm_getcsr();
+    if (flush_denormals.load(std::memory_order_relaxed)) _mm_setcsr(saved_ | 0x8040u);  // FTZ|DAZ
+#endif
+  }
+  ~DenormalsFlushed() {
+#ifdef RECUR_MXCSR
+    _mm_setcsr(saved_);
+#endif
+  }
+  DenormalsFlushed(const DenormalsFlushed&) = delete;
+  DenormalsFlushed& operator=(const DenormalsFlushed&) = delete;
+
+ private:
+  unsigned saved_ = 0;
+};
 thread_local int thread_limit = 1 << 30;
 thread_local bool in_region = false;
 
@@ -107,7 +131,10 @@ class Team {
     generation_.fetch_add(1, std::memory_order_release);
     generation_.notify_all();
     in_region = true;
-    body(kernels::TeamMember{0, threads});
+    {
+      const DenormalsFlushed mode;
+      body(kernels::TeamMember{0, threads});
+    }
     in_region = false;
     // Every worker reports, members or not, so the next region starts from a quiet team.
     const std::size_t workers = workers_.size();
@@ -122,7 +149,10 @@ class Team {
   void run_alone(kernels::FunctionRef<void(const kernels::TeamMember&)>& body) {
     const bool outer = in_region;
     in_region = true;
-    body(kernels::TeamMember{0, 1});
+    {
+      const DenormalsFlushed mode;
+      body(kernels::TeamMember{0, 1});
+    }
     in_region = outer;
   }
 
@@ -138,7 +168,10 @@ class Team {
     for (;;) {
       seen = wait_for_change(generation_, seen);
       if (stopping_.load(std::memory_order_acquire)) return;
-      if (index < members_) (*body_)(kernels::TeamMember{index, members_});
+      if (index < members_) {
+        const DenormalsFlushed mode;
+        (*body_)(kernels::TeamMember{index, members_});
+      }
       done_.fetch_add(1, std::memory_order_acq_rel);
       done_.notify_one();
     }
@@ -175,6 +208,10 @@ int num_threads() {
   return threads;
 }
 
+void set_flush_denormal(bool on) { flush_denormals.store(on, std::memory_order_relaxed); }
+
+bool flush_denormal() { return flush_denormals.load(std::memory_order_relaxed); }
+
 ThreadLimit::ThreadLimit(int threads) : previous_(thread_limit) {
   if (threads < 1)
     throw ValueError("ThreadLimit: need at least 1 thread, got " + std::to_string(threads));
@@ -199,7 +236,10 @@ void run_team(std::size_t threads, FunctionRef<void(const TeamMember&)> body) {
   if (threads == 1) {
     const bool outer = in_region;
     in_region = true;
-    body(TeamMember{0, 1});
+    {
+      const DenormalsFlushed mode;
+      body(TeamMember{0, 1});
+    }
     in_region = outer;
     return;
   }

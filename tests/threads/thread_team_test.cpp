@@ -87,6 +87,24 @@ BOOST_AUTO_TEST_CASE(nested_regions_and_thread_limits_run_alone) {
   BOOST_CHECK_THROW(recur::set_num_threads(0), recur::ValueError);
 }
 
+BOOST_AUTO_TEST_CASE(team_regions_flush_denormals_to_zero_unless_told_not_to) {
+  ThreadsRestored restore;
+  const bool before = recur::flush_denormal();
+  volatile float tiny = 1e-38f;  // a normal float; half of it is denormal
+  for (bool flush : {true, false}) {
+    recur::set_flush_denormal(flush);
+    BOOST_TEST(recur::flush_denormal() == flush);
+    for (int threads : {1, 2}) {
+      recur::set_num_threads(threads);
+      std::vector<float> halves(threads, -1.0f);
+      recur::kernels::run_team(threads, [&](const TeamMember& m) { halves[m.thread] = tiny * 0.5f; });
+      for (float half : halves) BOOST_TEST((half == 0.0f) == flush, "threads " << threads);
+    }
+  }
+  BOOST_TEST(tiny * 0.5f != 0.0f);  // outside a region the thread's own mode is back
+  recur::set_flush_denormal(before);
+}
+
 BOOST_AUTO_TEST_CASE(a_product_split_over_the_team_is_bitwise_the_unsplit_one) {
   ThreadsRestored restore;
   recur::Generator gen(9);
