@@ -295,7 +295,12 @@ int main(int argc, char** argv) {
   };
 
   if (o.infer) rnn->module().eval();
-  for (int i = 0; i < o.warmup; ++i) step();
+  // Warm up for the given steps and at least a quarter second: OpenBLAS starts its own thread
+  // pool when the library loads and those threads spin for about 0.1 s before they sleep (recur
+  // never gives them work), competing with a two-thread team for the cores meanwhile.
+  const auto warm_start = Clock::now();
+  for (int i = 0; i < o.warmup || Clock::now() - warm_start < std::chrono::milliseconds(250); ++i)
+    step();
   std::vector<double> times, cpu_times;
   times.reserve(o.steps);  // so the timing itself allocates nothing inside the counted window
   cpu_times.reserve(o.steps);

@@ -134,8 +134,12 @@ def infer_step():
 step = infer_step if args.infer else train_step
 if args.infer:
     rnn.eval()
-for _ in range(args.warmup):
+# The same warm-up as recur_bench: the given steps and at least a quarter second.
+warm_start = time.perf_counter()
+warmed = 0
+while warmed < args.warmup or time.perf_counter() - warm_start < 0.25:
     step()
+    warmed += 1
 times, cpu_times = [], []
 value = 0.0
 for _ in range(args.steps):
