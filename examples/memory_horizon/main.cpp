@@ -8,6 +8,7 @@
 // seeds' spread.
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 
@@ -16,6 +17,7 @@
 #include "core/progress.hpp"
 #include "distributed/distributed.hpp"
 #include "extras.hpp"
+#include "leaderboard.hpp"
 #include "parallel.hpp"
 #include "report.hpp"
 #include "sweep.hpp"
@@ -65,11 +67,11 @@ int main(int argc, char** argv) {
     set_num_threads(threads);
     SweepOptions sweep;
     if (full) {
-      sweep.gaps = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1000};
+      sweep.gaps = {1, 2, 4, 8, 16, 32, 50, 64, 128, 256, 512, 1000};
       sweep.train.steps = 800;
       sweep.model.hidden = 32;
     } else {
-      sweep.gaps = {1, 2, 4, 8, 16, 32, 64};
+      sweep.gaps = {1, 2, 4, 8, 16, 32, 50, 64};
       sweep.train.steps = 400;
       sweep.model.hidden = 32;
     }
@@ -111,8 +113,19 @@ int main(int argc, char** argv) {
     const bool plotted = plot_accuracy_vs_gap(out_dir, sweep, task);
     std::cout << "\n";
     for (const std::string& sentence : horizon_sentences(runs, sweep)) std::cout << sentence << "\n";
+    const bool has_baseline = std::find(sweep.models.begin(), sweep.models.end(),
+                                        ModelKind::baseline) != sweep.models.end();
+    bool board_plotted = false;
+    if (has_baseline) {
+      const std::vector<LeaderboardRow> board = leaderboard(runs, sweep);
+      print_leaderboard(std::cout, board);
+      board_plotted = write_leaderboard(
+          out_dir, board, *std::max_element(sweep.gaps.begin(), sweep.gaps.end()));
+    }
     std::cout << "\nwrote " << out_dir << "/runs.csv, " << out_dir << "/summary.csv"
-              << (plotted ? ", " + out_dir + "/accuracy_vs_gap.png and .svg" : "") << "\n";
+              << (has_baseline ? ", " + out_dir + "/leaderboard.csv" : "")
+              << (plotted ? ", " + out_dir + "/accuracy_vs_gap.png and .svg" : "")
+              << (board_plotted ? ", " + out_dir + "/leaderboard.png and .svg" : "") << "\n";
 
     // 4. Beyond the question: budget, forget-gate bias, curriculum, generalisation to longer
     //    gaps, which positions the model uses, and the longest gap solved at 99%.

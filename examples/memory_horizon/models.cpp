@@ -1,5 +1,7 @@
 #include "models.hpp"
 
+#include <type_traits>
+
 #include "autograd/no_grad.hpp"
 #include "autograd/ops/elementwise.hpp"
 #include "autograd/ops/shape_ops.hpp"
@@ -41,17 +43,15 @@ RecurrentClassifier::RecurrentClassifier(const ModelOptions& options)
       nn::LinearOptions{.in_features = options.hidden, .out_features = options.classes});
   switch (options.kind) {
     case ModelKind::lstm:
-      lstm_ = &register_module("rnn", nn::LSTM({.input_size = options.embedding,
-                                                .hidden_size = options.hidden,
-                                                .forget_bias = options.forget_bias}));
+      use(nn::LSTM({.input_size = options.embedding,
+                    .hidden_size = options.hidden,
+                    .forget_bias = options.forget_bias}));
       break;
     case ModelKind::gru:
-      gru_ = &register_module(
-          "rnn", nn::GRU({.input_size = options.embedding, .hidden_size = options.hidden}));
+      use(nn::GRU({.input_size = options.embedding, .hidden_size = options.hidden}));
       break;
     case ModelKind::rnn:
-      rnn_ = &register_module(
-          "rnn", nn::RNN({.input_size = options.embedding, .hidden_size = options.hidden}));
+      use(nn::RNN({.input_size = options.embedding, .hidden_size = options.hidden}));
       break;
     case ModelKind::baseline:
       throw ValueError("RecurrentClassifier: the baseline is not recurrent");
@@ -63,24 +63,32 @@ Var RecurrentClassifier::embed(Tape& tape, const IndexTensor& tokens) {
   return embedding_(tape, tokens);
 }
 
+template <class Layer>
+void RecurrentClassifier::use(Layer layer) {
+  Layer& registered = register_module("rnn", std::move(layer));
+  using States = std::array<Var, cell::kMaxStates>;
+  if constexpr (std::is_same_v<Layer, nn::LSTM>) {
+    run_ = [&registered](const Var& x, const States& initial) {
+      const nn::LSTMResult r = registered(x, nn::LSTMState{initial[0], initial[1]});
+      return States{r.state.h, r.state.c};
+    };
+  } else if constexpr (std::is_same_v<Layer, nn::GRU> || std::is_same_v<Layer, nn::RNN>) {
+    run_ = [&registered](const Var& x, const States& initial) {
+      return States{registered(x, initial[0]).h_n};
+    };
+  } else {  // a cell declared on the engine: nn::Recurrent<Cell>
+    run_ = [&registered](const Var& x, const States& initial) {
+      return registered(x, initial).states;
+    };
+  }
+}
+
 Var RecurrentClassifier::last_hidden(const Var& embedded, const StreamState& state,
                                      StreamState* final_state) {
   // h_n is [1, B, H] for one layer and direction; its only slice is the last step's h.
-  Var h_n, c_n;
-  if (lstm_) {
-    auto result = state.h.defined() ? (*lstm_)(embedded, nn::LSTMState{state.h, state.c})
-                                    : (*lstm_)(embedded);
-    h_n = result.state.h;
-    c_n = result.state.c;
-  } else if (gru_) {
-    auto result = (*gru_)(embedded, state.h);
-    h_n = result.h_n;
-  } else {
-    auto result = (*rnn_)(embedded, state.h);
-    h_n = result.h_n;
-  }
-  if (final_state) *final_state = {h_n, c_n};
-  return select(h_n, 0, 0);
+  const std::array<Var, cell::kMaxStates> states = run_(embedded, state.states);
+  if (final_state) final_state->states = states;
+  return select(states[0], 0, 0);
 }
 
 Var RecurrentClassifier::logits_from_embeddings(const Var& embedded) {

@@ -2,6 +2,8 @@
 // RNN) that reads the whole sequence, and a baseline that sees only the last few tokens.
 #pragma once
 
+#include <array>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -34,10 +36,10 @@ struct ModelOptions {
   float forget_bias = 0.0f;      ///< LSTM forget-gate bias at initialisation.
 };
 
-/// The recurrent state carried between chunks of a long stream.
+/// The recurrent state carried between chunks of a long stream: the layer's states after a
+/// chunk, h first, each [1, B, H]; the cell's states beyond its own are empty.
 struct StreamState {
-  Var h;  ///< [1, B, H]
-  Var c;  ///< [1, B, H], LSTM only
+  std::array<Var, cell::kMaxStates> states;
 };
 
 /// A classifier of token sequences [T, B] into one of `classes` at the last position.
@@ -68,11 +70,17 @@ class RecurrentClassifier : public SequenceClassifier {
   // Runs the recurrent layer over embedded [T, B, E]; returns the last step's h [B, H].
   Var last_hidden(const Var& embedded, const StreamState& state, StreamState* final_state);
 
+  // Registers `layer` as "rnn" and runs it through `run_`, whatever its result type.
+  template <class Layer>
+  void use(Layer layer);
+
   ModelOptions options_;
   nn::Embedding& embedding_;
-  nn::LSTM* lstm_ = nullptr;  // the one recurrent layer, named "rnn", is one of these three
-  nn::GRU* gru_ = nullptr;
-  nn::RNN* rnn_ = nullptr;
+  // The one recurrent layer, named "rnn": from the embeddings and the initial states (empty for
+  // zeros) to the layer's states after the last step, h first.
+  std::function<std::array<Var, cell::kMaxStates>(const Var&,
+                                                  const std::array<Var, cell::kMaxStates>&)>
+      run_;
   nn::Linear* head_ = nullptr;
 };
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <iomanip>
+#include <iterator>
 #include <sstream>
 
 #include "../common/plot.hpp"
@@ -82,11 +83,13 @@ bool plot_accuracy_vs_gap(const std::string& dir, const SweepOptions& options,
          << "spread(name) = strcol(1) eq name ? $4 : NaN\n";
   std::ostringstream plot;
   plot << "plot ";
-  const char* colors[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#555555"};
+  const char* colors[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
+                          "#e377c2", "#17becf", "#bcbd22", "#7f7f7f", "#000000", "#aec7e8"};
   std::size_t index = 0;
   for (ModelKind kind : options.models) {
     const std::string name = model_name(kind);
-    const std::string color = colors[index++ % 4];
+    const std::string color =
+        kind == ModelKind::baseline ? "#555555" : colors[index++ % std::size(colors)];
     const std::string style = kind == ModelKind::baseline ? " dashtype 2" : "";
     plot << "'summary.csv' every ::1 using 2:(pick('" << name << "')):(spread('" << name
          << "')) with yerrorlines lw 2 lc rgb '" << color << "'" << style << " title '" << name

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <iostream>
+#include <vector>
 
 #include "autograd/no_grad.hpp"
 #include "autograd/ops/losses.hpp"
@@ -139,16 +140,24 @@ double stream_accuracy(RecurrentClassifier& model, const TaskOptions& task, std:
     std::size_t remaining = gap - std::min(gap, chunk - 1);
     Var logits;
     StreamState state = model.read_chunk(tape, head.tokens, {}, remaining == 0 ? &logits : nullptr);
-    Tensor h = state.h.value(), c = state.c.defined() ? state.c.value() : Tensor();
+    // The states' values outlive the tape, which is cleared before each chunk.
+    std::vector<Tensor> carried_values;
+    const auto keep = [&] {
+      carried_values.clear();
+      for (const Var& s : state.states)
+        carried_values.push_back(s.defined() ? s.value() : Tensor());
+    };
+    keep();
     while (remaining > 0) {
       const std::size_t steps = std::min(remaining, chunk);
       remaining -= steps;
       tape.clear();
-      const StreamState carried{tape.input(h), c.size() > 0 ? tape.input(c) : Var()};
+      StreamState carried;
+      for (std::size_t i = 0; i < carried_values.size(); ++i)
+        if (carried_values[i].size() > 0) carried.states[i] = tape.input(carried_values[i]);
       state = model.read_chunk(tape, noise_chunk(task, steps, batch, generator), carried,
                                remaining == 0 ? &logits : nullptr);
-      h = state.h.value();
-      if (state.c.defined()) c = state.c.value();
+      keep();
     }
     return count_correct(logits.value(), head.labels);
   });

@@ -91,8 +91,18 @@ BOOST_AUTO_TEST_CASE(lstm_beats_the_baseline_past_its_window_and_ties_within_it)
   BOOST_TEST(accuracy.at({"lstm", 6}) > accuracy.at({"baseline", 6}) + 0.4, result.output);
   BOOST_TEST(result.output.find("effective memory horizon") != std::string::npos, result.output);
   BOOST_TEST(std::filesystem::exists(folder / "runs.csv"));
-  for (const char* plot : {"accuracy_vs_gap.png", "accuracy_vs_gap.svg"})
+  for (const char* plot : {"accuracy_vs_gap.png", "accuracy_vs_gap.svg", "leaderboard.png",
+                           "leaderboard.svg"})
     BOOST_TEST(std::filesystem::file_size(folder / plot) > 1000u, plot << " missing or empty");
+  // The leaderboard's one row: the LSTM, whose horizon is the longer gap run (it beats the
+  // baseline at 6), with the sequences it needed there.
+  std::ifstream board(folder / "leaderboard.csv");
+  std::string header, row;
+  std::getline(board, header);
+  std::getline(board, row);
+  BOOST_TEST(header.rfind("rank,model,horizon,sequences_at_horizon", 0) == 0u, header);
+  BOOST_TEST(row.rfind("1,lstm,6,", 0) == 0u, row << "\n" << result.output);
+  BOOST_TEST(result.output.find("leaderboard") != std::string::npos, result.output);
   std::filesystem::remove_all(folder);
 #endif
 }
