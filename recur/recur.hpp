@@ -49,6 +49,11 @@
 #include "layers/rnn.hpp"
 #include "layers/lstm.hpp"
 #include "layers/gru.hpp"
+#include "layers/zoo/cifg_lstm.hpp"
+#include "layers/zoo/indrnn.hpp"
+#include "layers/zoo/min_gru.hpp"
+#include "layers/zoo/min_lstm.hpp"
+#include "layers/zoo/peephole_lstm.hpp"
 #include "layers/sequential.hpp"
 #include "layers/serialize.hpp"
 
