@@ -83,7 +83,8 @@ RecurrentResult ScanLayer::sequence(const Var& input, const IndexTensor* lengths
   return r;
 }
 
-RecurrentResult ScanLayer::scan(const Var& input, const std::array<Var, cell::kMaxStates>& initial) {
+RecurrentResult ScanLayer::scan(const Var& input,
+                                const std::array<Var, cell::kMaxStates>& initial) {
   const RecurrentOptions& o = recurrent_options();
   const std::string name = cell().name;
   const ModuleScope scope(this->name());

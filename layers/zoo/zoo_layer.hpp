@@ -20,7 +20,8 @@ class ZooLayer : public RecurrentLayer {
   /// zeros). @param input [T, B, I] ([B, T, I] with batch_first), or [T, I] unbatched.
   /// @param initial The initial states in the cell's order.
   /// @throws recur::ShapeError naming the layer when the input or a state does not fit.
-  RecurrentResult forward(const Var& input, const std::array<Var, cell::kMaxStates>& initial = {}) {
+  RecurrentResult forward(const Var& input,
+                          const std::array<Var, cell::kMaxStates>& initial = {}) {
     return sequence(input, nullptr, initial);
   }
   /// A padded batch: sequence b is `lengths(b)` steps long (1 to T), with PyTorch's
