@@ -50,10 +50,12 @@
 #include "layers/lstm.hpp"
 #include "layers/gru.hpp"
 #include "layers/zoo/cifg_lstm.hpp"
+#include "layers/zoo/cornn.hpp"
 #include "layers/zoo/indrnn.hpp"
 #include "layers/zoo/min_gru.hpp"
 #include "layers/zoo/min_lstm.hpp"
 #include "layers/zoo/peephole_lstm.hpp"
+#include "layers/zoo/slstm.hpp"
 #include "layers/sequential.hpp"
 #include "layers/serialize.hpp"
 

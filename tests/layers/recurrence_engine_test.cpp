@@ -31,9 +31,11 @@
 #include "layers/gru.hpp"
 #include "layers/recurrent.hpp"
 #include "layers/zoo/cifg_lstm.hpp"
+#include "layers/zoo/cornn.hpp"
 #include "layers/zoo/indrnn.hpp"
 #include "layers/zoo/min_gru.hpp"
 #include "layers/zoo/min_lstm.hpp"
+#include "layers/zoo/slstm.hpp"
 #include "support/check.hpp"
 
 namespace {
@@ -142,7 +144,9 @@ std::vector<Case> cells() {
           {"IndRNN relu", &recur::nn::detail::indrnn_relu_spec()},
           {"IndRNN tanh", &recur::nn::detail::indrnn_tanh_spec()},
           {"MinGRU", &recur::nn::detail::min_gru_spec()},
-          {"MinLSTM", &recur::nn::detail::min_lstm_spec()}};
+          {"MinLSTM", &recur::nn::detail::min_lstm_spec()},
+          {"CoRNN", &recur::nn::detail::cornn_spec()},
+          {"SLSTM", &recur::nn::detail::slstm_spec()}};
 }
 
 struct Config {
@@ -204,7 +208,9 @@ Values random_values(const CellSpec& cell, const Config& c, std::uint64_t seed) 
   }
   if (c.initial)
     for (std::size_t k = 0; k < cell.states; ++k)
-      v.initial.push_back(add(gen.uniform({c.B, k == 0 ? P : c.H}, -1.0f, 1.0f)));
+      v.initial.push_back(add(std::string(cell.name) == "SLSTM" && k == 2  // n > 0
+                                  ? gen.uniform({c.B, c.H}, 0.5f, 1.5f)
+                                  : gen.uniform({c.B, k == 0 ? P : c.H}, -1.0f, 1.0f)));
   for (std::size_t k = 0; k < cell.vectors; ++k)
     v.vectors.push_back(add(gen.uniform({c.H}, -0.5f, 0.5f)));
   if (!c.lengths.empty()) {

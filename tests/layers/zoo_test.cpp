@@ -20,10 +20,12 @@
 #include "layers/gru.hpp"
 #include "layers/lstm.hpp"
 #include "layers/zoo/cifg_lstm.hpp"
+#include "layers/zoo/cornn.hpp"
 #include "layers/zoo/indrnn.hpp"
 #include "layers/zoo/min_gru.hpp"
 #include "layers/zoo/min_lstm.hpp"
 #include "layers/zoo/peephole_lstm.hpp"
+#include "layers/zoo/slstm.hpp"
 #include "support/check.hpp"
 #include "support/gradients.hpp"
 
@@ -55,6 +57,16 @@ zoo() {
        }},
       {"IndRNN", [](const Options& o) -> Made {
          return std::make_unique<nn::IndRNN>(nn::IndRNNOptions{
+             .input_size = I, .hidden_size = H, .num_layers = o.num_layers,
+             .batch_first = o.batch_first, .bidirectional = o.bidirectional});
+       }},
+      {"CoRNN", [](const Options& o) -> Made {
+         return std::make_unique<nn::CoRNN>(nn::CoRNNOptions{
+             .input_size = I, .hidden_size = H, .num_layers = o.num_layers,
+             .batch_first = o.batch_first, .bidirectional = o.bidirectional, .dt = 0.3f});
+       }},
+      {"SLSTM", [](const Options& o) -> Made {
+         return std::make_unique<nn::SLSTM>(nn::SLSTMOptions{
              .input_size = I, .hidden_size = H, .num_layers = o.num_layers,
              .batch_first = o.batch_first, .bidirectional = o.bidirectional});
        }},
@@ -118,8 +130,11 @@ void expect_same(const Outcome& a, const Outcome& b, double rtol, double atol) {
 std::vector<Tensor> initial_states(const nn::detail::ZooLayer& layer, std::size_t count,
                                    std::size_t batch, std::uint64_t seed) {
   std::vector<Tensor> states;
-  for (std::size_t k = 0; k < layer.cell().states; ++k)
-    states.push_back(Generator(seed + k).uniform({count, batch, H}, -1.0f, 1.0f));
+  for (std::size_t k = 0; k < layer.cell().states; ++k) {
+    const bool normaliser = std::string(layer.cell().state_names[k]) == "n";  // sLSTM: n > 0
+    states.push_back(Generator(seed + k).uniform({count, batch, H}, normaliser ? 0.5f : -1.0f,
+                                                 normaliser ? 1.5f : 1.0f));
+  }
   return states;
 }
 
