@@ -8,7 +8,9 @@
 
 #include <cmath>
 #include <memory>
+#include <functional>
 #include <string>
+#include <vector>
 
 #include "autograd/ops/elementwise.hpp"
 #include "autograd/ops/reductions.hpp"
@@ -16,6 +18,7 @@
 #include "layers/zoo/cifg_lstm.hpp"
 #include "layers/zoo/cornn.hpp"
 #include "layers/zoo/indrnn.hpp"
+#include "layers/zoo/layer_norm_lstm.hpp"
 #include "layers/zoo/min_gru.hpp"
 #include "layers/zoo/min_lstm.hpp"
 #include "layers/zoo/peephole_lstm.hpp"
@@ -93,13 +96,52 @@ std::unique_ptr<nn::detail::ZooLayer> make_layer(const test::Fixture& f, bool pa
   }
 }
 
+// A layer under test behind one interface: its module, its states' names (h first) and a call.
+struct Subject {
+  std::unique_ptr<nn::Module> module;
+  std::vector<std::string> states;
+  std::function<nn::RecurrentResult(const Var&, const IndexTensor*,
+                                    const std::array<Var, cell::kMaxStates>&)>
+      run;
+};
+
+Subject make_subject(const test::Fixture& f, bool parallel_scan) {
+  Subject subject;
+  if (f.config("cell") == 8) {  // the composite layer-normalised LSTM
+    auto layer = std::make_unique<nn::LayerNormLSTM>(nn::LayerNormLSTMOptions{
+        .input_size = static_cast<std::size_t>(f.config("input_size")),
+        .hidden_size = static_cast<std::size_t>(f.config("hidden_size")),
+        .num_layers = static_cast<std::size_t>(f.config("num_layers")),
+        .batch_first = f.config("batch_first") != 0,
+        .bidirectional = f.config("bidirectional") != 0});
+    nn::LayerNormLSTM* raw = layer.get();
+    subject.states = {"h", "c"};
+    subject.run = [raw](const Var& x, const IndexTensor*,
+                        const std::array<Var, cell::kMaxStates>& initial) {
+      return (*raw)(x, initial);
+    };
+    subject.module = std::move(layer);
+    return subject;
+  }
+  std::unique_ptr<nn::detail::ZooLayer> layer = make_layer(f, parallel_scan);
+  nn::detail::ZooLayer* raw = layer.get();
+  for (std::size_t k = 0; k < raw->cell().states; ++k)
+    subject.states.push_back(raw->cell().state_names[k]);
+  subject.run = [raw](const Var& x, const IndexTensor* lengths,
+                      const std::array<Var, cell::kMaxStates>& initial) {
+    return lengths ? (*raw)(x, *lengths, initial) : (*raw)(x, initial);
+  };
+  subject.module = std::move(layer);
+  return subject;
+}
+
 void check_parity(const std::string& name, bool parallel_scan = false) {
   const test::Fixture fixture("zoo", name);
   const std::string label = name + (parallel_scan ? " (parallel scan)" : "");
-  std::unique_ptr<nn::detail::ZooLayer> layer = make_layer(fixture, parallel_scan);
-  const cell::CellSpec& cell = layer->cell();
+  Subject subject = make_subject(fixture, parallel_scan);
+  const std::vector<std::string>& states = subject.states;
   // Our parameter names must be exactly the reference's: one entry each, none left over.
-  const auto parameters = layer->named_parameters();
+  const auto parameters = subject.module->named_parameters();
   std::size_t reference_count = 0;
   for (const auto& [key, array] : fixture.entries())
     reference_count += key.rfind("param.", 0) == 0;
@@ -116,23 +158,23 @@ void check_parity(const std::string& name, bool parallel_scan = false) {
     parameter->value = value;
     parameter->bump_version();
   }
-  layer->zero_grad();
+  subject.module->zero_grad();
 
   Tape tape;
   const Var x = tape.input(fixture.tensor("input"), true);
   std::array<Var, cell::kMaxStates> initial;
-  for (std::size_t k = 0; k < cell.states; ++k) {
-    const std::string key = std::string("initial.") + cell.state_names[k];
+  for (std::size_t k = 0; k < states.size(); ++k) {
+    const std::string key = std::string("initial.") + states[k];
     if (fixture.has(key)) initial[k] = tape.input(fixture.tensor(key), true);
   }
   const bool padded = fixture.has("lengths");
   const IndexTensor lengths = padded ? fixture.index("lengths") : IndexTensor();
-  const nn::RecurrentResult r = padded ? (*layer)(x, lengths, initial) : (*layer)(x, initial);
+  const nn::RecurrentResult r = subject.run(x, padded ? &lengths : nullptr, initial);
 
   expect_close(label + ": output", r.output.value(), fixture.tensor("output"));
   Var loss = sum(mul(r.output, tape.input(fixture.tensor("proj.output"))));
-  for (std::size_t k = 0; k < cell.states; ++k) {
-    const std::string key = std::string("final.") + cell.state_names[k];
+  for (std::size_t k = 0; k < states.size(); ++k) {
+    const std::string key = std::string("final.") + states[k];
     expect_close(label + ": " + key, r.states[k].value(), fixture.tensor(key));
     loss = add(loss, sum(mul(r.states[k], tape.input(fixture.tensor("proj." + key)))));
   }
@@ -142,9 +184,9 @@ void check_parity(const std::string& name, bool parallel_scan = false) {
       expect_close(label + ": grad." + param_name, parameter->grad,
                    fixture.tensor("grad." + param_name));
   expect_close(label + ": grad.input", x.grad(), fixture.tensor("grad.input"));
-  for (std::size_t k = 0; k < cell.states; ++k)
+  for (std::size_t k = 0; k < states.size(); ++k)
     if (initial[k].defined()) {
-      const std::string key = std::string("grad.initial.") + cell.state_names[k];
+      const std::string key = std::string("grad.initial.") + states[k];
       expect_close(label + ": " + key, initial[k].grad(), fixture.tensor(key));
     }
   ++worst.fixtures;
@@ -176,6 +218,13 @@ RECUR_ZOO_PARITY_CASES(min_gru)
 RECUR_ZOO_PARITY_CASES(min_lstm)
 RECUR_ZOO_PARITY_CASES(cornn)
 RECUR_ZOO_PARITY_CASES(slstm)
+
+// The composite layer-normalised LSTM (no padded batches).
+BOOST_AUTO_TEST_CASE(layer_norm_lstm_matches_its_reference) {
+  for (const char* config : {"_one_layer", "_two_layers_bidirectional",
+                             "_batch_first_initial_state"})
+    check_parity(std::string("layer_norm_lstm") + config);
+}
 
 // The parallel scan against the same references (it takes no lengths).
 BOOST_AUTO_TEST_CASE(min_gru_and_min_lstm_parallel_scans_match_their_references) {

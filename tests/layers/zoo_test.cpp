@@ -14,6 +14,7 @@
 #include "autograd/ops/activations.hpp"
 #include "autograd/ops/elementwise.hpp"
 #include "autograd/ops/reductions.hpp"
+#include "autograd/ops/shape_ops.hpp"
 #include "autograd/tape.hpp"
 #include "core/error.hpp"
 #include "core/random.hpp"
@@ -22,6 +23,7 @@
 #include "layers/zoo/cifg_lstm.hpp"
 #include "layers/zoo/cornn.hpp"
 #include "layers/zoo/indrnn.hpp"
+#include "layers/zoo/layer_norm_lstm.hpp"
 #include "layers/zoo/min_gru.hpp"
 #include "layers/zoo/min_lstm.hpp"
 #include "layers/zoo/peephole_lstm.hpp"
@@ -391,6 +393,40 @@ BOOST_AUTO_TEST_CASE(zoo_layers_refuse_bad_input_naming_the_cell_and_shapes) {
         BOOST_TEST(message.find(name) != std::string::npos, message);
         BOOST_TEST(message.find("[1, 3, 5]") != std::string::npos, message);
       }
+}
+
+
+// The composite layer-normalised LSTM: its gradients with respect to the input and both initial
+// states against finite differences (its parameters' are checked against the paper's reference
+// in zoo_parity_test.cpp), and bad input refused naming it and the shapes.
+BOOST_AUTO_TEST_CASE(layer_norm_lstm_passes_gradcheck_and_refuses_bad_input) {
+  nn::LayerNormLSTM lstm({.input_size = 2, .hidden_size = 3, .num_layers = 2,
+                          .bidirectional = true});
+  Generator gen(12);
+  for (Parameter* p : lstm.parameters())  // gains and shifts away from 1 and 0
+    p->value += gen.uniform(Shape(p->value.shape().begin(), p->value.shape().end()), -0.3f, 0.3f);
+  const std::vector<Tensor> inputs = {gen.uniform({4, 2, 2}, -1, 1), gen.uniform({4, 2, 3}, -1, 1),
+                                      gen.uniform({4, 2, 3}, -1, 1)};
+  test::expect_gradients_match(
+      [&](std::span<const Var> in) {
+        const nn::RecurrentResult r = lstm(in[0], {in[1], in[2]});
+        return concat({reshape(r.output, {r.output.value().size()}),
+                       reshape(r.states[0], {r.states[0].value().size()}),
+                       reshape(r.states[1], {r.states[1].value().size()})},
+                      0);
+      },
+      inputs);
+  Tape tape;
+  try {
+    lstm(tape.input(zeros({4, 2, 5})));
+    BOOST_FAIL("a wrong input width was taken");
+  } catch (const ShapeError& error) {
+    const std::string message = error.what();
+    BOOST_TEST(message.find("LayerNormLSTM") != std::string::npos, message);
+    BOOST_TEST(message.find("[4, 2, 5]") != std::string::npos, message);
+  }
+  BOOST_CHECK_THROW(lstm(tape.input(zeros({4, 2, 2})), {tape.input(zeros({4, 3, 3}))}),
+                    ShapeError);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
