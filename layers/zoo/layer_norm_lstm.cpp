@@ -33,7 +33,7 @@ Var normalise_blocks(const Var& z, std::size_t H, const Var& weight, const Var& 
                      float eps) {
   Shape blocks(z.shape().begin(), z.shape().end());
   blocks.back() = H;
-  blocks.insert(blocks.end() - 1, 4);  // [..., 4, H]
+  blocks.insert(blocks.end() - 1, std::size_t{4});  // [..., 4, H]
   const Var normalised = layer_norm(reshape(z, blocks), H, Var(), Var(), eps);
   const Var scaled = normalised * reshape(weight, {4, H}) + reshape(bias, {4, H});
   return reshape(scaled, Shape(z.shape().begin(), z.shape().end()));

@@ -15,16 +15,18 @@
 namespace recur::nn {
 namespace cells {
 
-//! [peephole cell]
-// Peephole LSTM (Gers and Schmidhuber 2000, "Recurrent nets that time and count"; the vanilla
-// LSTM of Greff et al. 2017): the input and forget gates also look at the cell state c, the
-// output gate at the new one, each through a per-unit weight.
+// [peephole cell]  (the block the manual shows)
+/// Peephole LSTM (Gers and Schmidhuber 2000, "Recurrent nets that time and count"; the vanilla
+/// LSTM of Greff et al. 2017): the input and forget gates also look at the cell state c, the
+/// output gate at the new one, each through a per-unit weight.
 struct PeepholeLSTM {
-  static constexpr const char* name = "PeepholeLSTM";
-  static constexpr std::size_t gates = 4;                        // i, f, g, o, as torch's LSTM
-  static constexpr std::array<const char*, 2> states{"h", "c"};  // h first: the output
+  static constexpr const char* name = "PeepholeLSTM";            ///< For messages.
+  static constexpr std::size_t gates = 4;                        ///< i, f, g, o, as torch's LSTM
+  static constexpr std::array<const char*, 2> states{"h", "c"};  ///< h first: the output
+  /// The peepholes, one weight per unit.
   static constexpr std::array<const char*, 3> vectors{"weight_ci", "weight_cf", "weight_co"};
 
+  /// One step, the paper's equations.
   static auto step(const auto& in) {
     const auto& [z_i, z_f, z_g, z_o] = in.gates;  // x W_ih^T + b_ih + h W_hh^T + b_hh
     const auto& [h, c] = in.state;                // h enters through W_hh only
@@ -36,13 +38,13 @@ struct PeepholeLSTM {
     return std::tuple{o * tanh(c_next), c_next};
   }
 
-  // The peepholes start at zero, so a new layer is a plain LSTM and learns how much to look.
+  /// The peepholes start at zero, so a new layer is a plain LSTM and learns how much to look.
   static void initialise(recur::nn::CellParameters& p) {
     for (recur::Tensor* peephole : p.vectors)
       if (peephole) peephole->fill(0.0f);
   }
 };
-//! [peephole cell]
+// [peephole cell]  (the block the manual shows)
 
 }  // namespace cells
 
