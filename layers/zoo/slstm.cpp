@@ -2,7 +2,6 @@
 #include "layers/zoo/slstm.hpp"
 
 #include "autograd/cell_kernels.hpp"
-#include "autograd/ops/activations.hpp"  // log_sigmoid on Vars, for the reference step
 
 namespace recur::nn {
 namespace {

@@ -8,6 +8,7 @@
 #include <tuple>
 
 #include "autograd/cell_declaration.hpp"
+#include "autograd/ops/activations.hpp"  // log_sigmoid on Vars, for the reference step
 #include "layers/recurrent_layer.hpp"
 #include "layers/zoo/zoo_layer.hpp"
 
