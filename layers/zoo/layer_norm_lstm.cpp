@@ -31,9 +31,9 @@ Tensor ones(const Shape& shape) {
 // shifted per unit: weight and bias [4H].
 Var normalise_blocks(const Var& z, std::size_t H, const Var& weight, const Var& bias,
                      float eps) {
-  Shape blocks(z.shape().begin(), z.shape().end());
-  blocks.back() = H;
-  blocks.insert(blocks.end() - 1, std::size_t{4});  // [..., 4, H]
+  Shape blocks(z.shape().begin(), z.shape().end() - 1);  // [..., 4, H]
+  blocks.push_back(4);
+  blocks.push_back(H);
   const Var normalised = layer_norm(reshape(z, blocks), H, Var(), Var(), eps);
   const Var scaled = normalised * reshape(weight, {4, H}) + reshape(bias, {4, H});
   return reshape(scaled, Shape(z.shape().begin(), z.shape().end()));
@@ -58,7 +58,7 @@ LayerNormLSTM::LayerNormLSTM(const LayerNormLSTMOptions& options) : options_(opt
       const auto add = [&](const char* name, Tensor value) {
         return &register_parameter(name + suffix, std::move(value));
       };
-      Direction p;
+      detail::LayerNormLSTMParameters p;
       p.weight_ih = add("weight_ih", detail::recurrent_uniform({G, in}, H));
       p.weight_hh = add("weight_hh", detail::recurrent_uniform({G, H}, H));
       p.bias = add("bias", zeros({G}));
@@ -73,8 +73,9 @@ LayerNormLSTM::LayerNormLSTM(const LayerNormLSTMOptions& options) : options_(opt
   }
 }
 
-std::array<Var, 3> LayerNormLSTM::run_direction(const Var& x, const Direction& p, const Var& h0,
-                                                const Var& c0, bool reverse) const {
+std::array<Var, 3> LayerNormLSTM::run_direction(const Var& x,
+                                                const detail::LayerNormLSTMParameters& p,
+                                                const Var& h0, const Var& c0, bool reverse) const {
   Tape& tape = x.tape();
   const std::size_t T = x.dim(0), H = options_.hidden_size;
   const float eps = options_.eps;

@@ -16,6 +16,14 @@
 
 namespace recur::nn {
 
+namespace detail {
+/// One layer and direction's parameters of a LayerNormLSTM.
+struct LayerNormLSTMParameters {
+  Parameter *weight_ih, *weight_hh, *bias, *ln_ih_weight, *ln_ih_bias, *ln_hh_weight,
+      *ln_hh_bias, *ln_c_weight, *ln_c_bias;
+};
+}  // namespace detail
+
 /// Options of LayerNormLSTM: torch.nn.LSTM's without bias (the normalisations' shifts are the
 /// biases), projection or padded batches, and layer norm's eps.
 struct LayerNormLSTMOptions {
@@ -65,15 +73,12 @@ class LayerNormLSTM : public Module {
   const LayerNormLSTMOptions& options() const { return options_; }
 
  private:
-  struct Direction {
-    Parameter *weight_ih, *weight_hh, *bias, *ln_ih_weight, *ln_ih_bias, *ln_hh_weight,
-        *ln_hh_bias, *ln_c_weight, *ln_c_bias;
-  };
   // One layer and direction over x [T, B, F] from h0, c0 [B, H]: output [T, B, H], h_n, c_n.
-  std::array<Var, 3> run_direction(const Var& x, const Direction& p, const Var& h0,
-                                   const Var& c0, bool reverse) const;
+  std::array<Var, 3> run_direction(const Var& x, const detail::LayerNormLSTMParameters& p,
+                                   const Var& h0, const Var& c0, bool reverse) const;
   LayerNormLSTMOptions options_;
-  std::vector<Direction> parameters_;  // index: layer * directions + direction
+  // index: layer * directions + direction
+  std::vector<detail::LayerNormLSTMParameters> parameters_;
 };
 
 }  // namespace recur::nn

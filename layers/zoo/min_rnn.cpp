@@ -4,6 +4,8 @@
 #include "layers/zoo/min_rnn.hpp"
 
 #include <cmath>
+#include <cstddef>
+#include <memory_resource>
 #include <string>
 #include <vector>
 
@@ -103,7 +105,10 @@ RecurrentResult ScanLayer::scan(const Var& input,
   Tape& tape = input.tape();
   Var x = o.batch_first ? transpose(input, 0, 1) : input;  // [T, B, F]
   const std::size_t T = x.dim(0);
-  std::vector<Var> finals(count);
+  // The per-forward list lives in a stack buffer, so a steady step allocates nothing here.
+  std::array<std::byte, 1024> list_buffer;
+  std::pmr::monotonic_buffer_resource lists(list_buffer.data(), list_buffer.size());
+  std::pmr::vector<Var> finals(count, &lists);
   for (std::size_t layer = 0; layer < o.num_layers; ++layer) {
     std::array<Var, 2> outputs;
     for (std::size_t direction = 0; direction < directions; ++direction) {
