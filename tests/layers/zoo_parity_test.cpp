@@ -19,6 +19,7 @@
 #include "layers/zoo/cornn.hpp"
 #include "layers/zoo/indrnn.hpp"
 #include "layers/zoo/layer_norm_lstm.hpp"
+#include "layers/zoo/lru.hpp"
 #include "layers/zoo/min_gru.hpp"
 #include "layers/zoo/min_lstm.hpp"
 #include "layers/zoo/peephole_lstm.hpp"
@@ -118,6 +119,20 @@ Subject make_subject(const test::Fixture& f, bool parallel_scan) {
         .bidirectional = f.config("bidirectional") != 0});
     nn::LayerNormLSTM* raw = layer.get();
     subject.states = {"h", "c"};
+    subject.run = [raw](const Var& x, const IndexTensor*,
+                        const std::array<Var, cell::kMaxStates>& initial) {
+      return (*raw)(x, initial);
+    };
+    subject.module = std::move(layer);
+    return subject;
+  }
+  if (f.config("cell") == 9) {  // the composite LRU: one layer, one direction
+    auto layer = std::make_unique<nn::LRU>(nn::LRUOptions{
+        .input_size = static_cast<std::size_t>(f.config("input_size")),
+        .state_size = static_cast<std::size_t>(f.config("hidden_size")),
+        .batch_first = f.config("batch_first") != 0});
+    nn::LRU* raw = layer.get();
+    subject.states = {"re", "im"};
     subject.run = [raw](const Var& x, const IndexTensor*,
                         const std::array<Var, cell::kMaxStates>& initial) {
       return (*raw)(x, initial);
@@ -238,6 +253,12 @@ BOOST_AUTO_TEST_CASE(min_gru_and_min_lstm_parallel_scans_match_their_references)
     for (const char* config : {"_one_layer", "_two_layers_bidirectional",
                                "_batch_first_initial_state"})
       check_parity(std::string(cell) + config, true);
+}
+
+// The composite LRU against the paper's complex arithmetic (one layer, one direction).
+BOOST_AUTO_TEST_CASE(lru_matches_its_complex_reference) {
+  check_parity("lru_one_layer");
+  check_parity("lru_batch_first_initial_state");
 }
 
 // Runs last (Boost keeps declaration order): how close the closest call was.

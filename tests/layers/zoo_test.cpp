@@ -25,6 +25,7 @@
 #include "layers/zoo/cornn.hpp"
 #include "layers/zoo/indrnn.hpp"
 #include "layers/zoo/layer_norm_lstm.hpp"
+#include "layers/zoo/lru.hpp"
 #include "layers/zoo/min_gru.hpp"
 #include "layers/zoo/min_lstm.hpp"
 #include "layers/zoo/peephole_lstm.hpp"
@@ -451,6 +452,57 @@ BOOST_AUTO_TEST_CASE(layer_norm_lstm_passes_gradcheck_and_refuses_bad_input) {
   }
   BOOST_CHECK_THROW(lstm(tape.input(zeros({4, 2, 3})), {tape.input(zeros({4, 3, 8}))}),
                     ShapeError);
+}
+
+// The LRU: the paper's ring initialisation and gamma normalisation, its gradients with respect
+// to the input and the initial state against finite differences (its parameters' are checked
+// against the paper's complex arithmetic in zoo_parity_test.cpp), and bad input refused.
+BOOST_AUTO_TEST_CASE(lru_starts_on_its_ring_and_passes_gradcheck) {
+  default_generator().seed(3);
+  nn::LRU ring({.input_size = 4, .state_size = 256, .r_min = 0.9f, .r_max = 0.99f,
+                .max_phase = 0.5f});
+  const Tensor& nu_log = ring.find_parameter("nu_log")->value;
+  const Tensor& theta_log = ring.find_parameter("theta_log")->value;
+  const Tensor& gamma_log = ring.find_parameter("gamma_log")->value;
+  double mean_square = 0;
+  for (std::size_t j = 0; j < 256; ++j) {
+    const double modulus = std::exp(-std::exp(double(nu_log(j))));
+    BOOST_TEST(modulus >= 0.9 - 1e-5);
+    BOOST_TEST(modulus <= 0.99 + 1e-5);
+    BOOST_TEST(std::exp(double(theta_log(j))) <= 0.5 + 1e-5);
+    BOOST_TEST(std::exp(double(gamma_log(j))) ==
+                   std::sqrt(1 - modulus * modulus), boost::test_tools::tolerance(1e-4));
+    mean_square += modulus * modulus / 256;
+  }
+  // |lambda|^2 uniform on [0.81, 0.9801]: the ring is sampled by area
+  BOOST_TEST(std::abs(mean_square - (0.81 + 0.9801) / 2) < 0.01);
+
+  default_generator().seed(4);
+  nn::LRU lru({.input_size = 3, .state_size = 5, .r_min = 0.5f, .r_max = 0.95f});
+  Generator gen(8);
+  test::expect_gradients_match(
+      [&](std::span<const Var> in) {
+        const nn::RecurrentResult r = lru(in[0], {in[1], in[2]});
+        return concat({reshape(r.output, {r.output.value().size()}),
+                       reshape(r.states[0], {r.states[0].value().size()}),
+                       reshape(r.states[1], {r.states[1].value().size()})},
+                      0);
+      },
+      {gen.uniform({6, 2, 3}, -1, 1), gen.uniform({1, 2, 5}, -1, 1),
+       gen.uniform({1, 2, 5}, -1, 1)});
+  Tape tape;
+  try {
+    lru(tape.input(zeros({6, 2, 4})));
+    BOOST_FAIL("a wrong input width was taken");
+  } catch (const ShapeError& error) {
+    const std::string message = error.what();
+    BOOST_TEST(message.find("LRU") != std::string::npos, message);
+    BOOST_TEST(message.find("[6, 2, 4]") != std::string::npos, message);
+  }
+  BOOST_CHECK_THROW(lru(tape.input(zeros({6, 2, 3})), {tape.input(zeros({1, 3, 5}))}),
+                    ShapeError);
+  BOOST_CHECK_THROW(nn::LRU({.input_size = 3, .state_size = 5, .r_min = 0.9f, .r_max = 0.5f}),
+                    ValueError);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
