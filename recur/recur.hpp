@@ -53,6 +53,7 @@
 #include "layers/zoo/cornn.hpp"
 #include "layers/zoo/indrnn.hpp"
 #include "layers/zoo/layer_norm_lstm.hpp"
+#include "layers/zoo/lmu.hpp"
 #include "layers/zoo/lru.hpp"
 #include "layers/zoo/min_gru.hpp"
 #include "layers/zoo/min_lstm.hpp"

@@ -19,6 +19,7 @@
 #include "layers/zoo/cornn.hpp"
 #include "layers/zoo/indrnn.hpp"
 #include "layers/zoo/layer_norm_lstm.hpp"
+#include "layers/zoo/lmu.hpp"
 #include "layers/zoo/lru.hpp"
 #include "layers/zoo/min_gru.hpp"
 #include "layers/zoo/min_lstm.hpp"
@@ -119,6 +120,22 @@ Subject make_subject(const test::Fixture& f, bool parallel_scan) {
         .bidirectional = f.config("bidirectional") != 0});
     nn::LayerNormLSTM* raw = layer.get();
     subject.states = {"h", "c"};
+    subject.run = [raw](const Var& x, const IndexTensor*,
+                        const std::array<Var, cell::kMaxStates>& initial) {
+      return (*raw)(x, initial);
+    };
+    subject.module = std::move(layer);
+    return subject;
+  }
+  if (f.config("cell") == 10) {  // the composite LMU: one layer, one direction
+    auto layer = std::make_unique<nn::LMU>(nn::LMUOptions{
+        .input_size = static_cast<std::size_t>(f.config("input_size")),
+        .hidden_size = static_cast<std::size_t>(f.config("hidden_size")),
+        .memory_size = static_cast<std::size_t>(f.config("memory_size")),
+        .theta = static_cast<float>(f.config_double("theta")),
+        .batch_first = f.config("batch_first") != 0});
+    nn::LMU* raw = layer.get();
+    subject.states = {"h", "m"};
     subject.run = [raw](const Var& x, const IndexTensor*,
                         const std::array<Var, cell::kMaxStates>& initial) {
       return (*raw)(x, initial);
@@ -259,6 +276,13 @@ BOOST_AUTO_TEST_CASE(min_gru_and_min_lstm_parallel_scans_match_their_references)
 BOOST_AUTO_TEST_CASE(lru_matches_its_complex_reference) {
   check_parity("lru_one_layer");
   check_parity("lru_batch_first_initial_state");
+}
+
+// The composite LMU against the paper's equations, its memory discretised by torch (one layer,
+// one direction): this also holds recur's matrix exponential to torch.linalg.matrix_exp.
+BOOST_AUTO_TEST_CASE(lmu_matches_its_reference) {
+  check_parity("lmu_one_layer");
+  check_parity("lmu_batch_first_initial_state");
 }
 
 // Runs last (Boost keeps declaration order): how close the closest call was.

@@ -25,6 +25,7 @@
 #include "layers/zoo/cornn.hpp"
 #include "layers/zoo/indrnn.hpp"
 #include "layers/zoo/layer_norm_lstm.hpp"
+#include "layers/zoo/lmu.hpp"
 #include "layers/zoo/lru.hpp"
 #include "layers/zoo/min_gru.hpp"
 #include "layers/zoo/min_lstm.hpp"
@@ -503,6 +504,52 @@ BOOST_AUTO_TEST_CASE(lru_starts_on_its_ring_and_passes_gradcheck) {
                     ShapeError);
   BOOST_CHECK_THROW(nn::LRU({.input_size = 3, .state_size = 5, .r_min = 0.9f, .r_max = 0.5f}),
                     ValueError);
+}
+
+// The LMU: its memory holds a window of theta steps (a constant input leaves the memory at the
+// Legendre expansion of a constant: m_0 = B_0-scaled, the others near 0), its gradients with
+// respect to the input and the initial states against finite differences, bad input refused.
+BOOST_AUTO_TEST_CASE(lmu_memory_and_gradcheck) {
+  default_generator().seed(5);
+  nn::LMU lmu({.input_size = 2, .hidden_size = 4, .memory_size = 6, .theta = 10.0f});
+  const Tensor& a = lmu.memory_a();
+  const Tensor& b = lmu.memory_b();
+  BOOST_TEST(a.shape(0) == 6);
+  BOOST_TEST(b.shape(0) == 6);
+  // Feeding u = 1 for many windows: m converges to the fixed point (I - Abar)^-1 Bbar, which
+  // for the delay system is the constant function's Legendre coefficients: (1, 0, 0, ...).
+  std::vector<double> m(6, 0.0);
+  for (int step = 0; step < 2000; ++step) {
+    std::vector<double> next(6, 0.0);
+    for (std::size_t i = 0; i < 6; ++i) {
+      for (std::size_t j = 0; j < 6; ++j) next[i] += a(i, j) * m[j];
+      next[i] += b(i);
+    }
+    m = next;
+  }
+  BOOST_TEST(m[0] == 1.0, boost::test_tools::tolerance(1e-3));
+  for (std::size_t i = 1; i < 6; ++i) BOOST_TEST(std::abs(m[i]) < 1e-3);
+  Generator gen(9);
+  test::expect_gradients_match(
+      [&](std::span<const Var> in) {
+        const nn::RecurrentResult r = lmu(in[0], {in[1], in[2]});
+        return concat({reshape(r.output, {r.output.value().size()}),
+                       reshape(r.states[0], {r.states[0].value().size()}),
+                       reshape(r.states[1], {r.states[1].value().size()})},
+                      0);
+      },
+      {gen.uniform({5, 2, 2}, -1, 1), gen.uniform({1, 2, 4}, -1, 1),
+       gen.uniform({1, 2, 6}, -1, 1)});
+  Tape tape;
+  try {
+    lmu(tape.input(zeros({5, 2, 3})));
+    BOOST_FAIL("a wrong input width was taken");
+  } catch (const ShapeError& error) {
+    const std::string message = error.what();
+    BOOST_TEST(message.find("LMU") != std::string::npos, message);
+    BOOST_TEST(message.find("[5, 2, 3]") != std::string::npos, message);
+  }
+  BOOST_CHECK_THROW(nn::LMU({.input_size = 2, .hidden_size = 4, .memory_size = 6}), ValueError);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
