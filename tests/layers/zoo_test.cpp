@@ -21,6 +21,7 @@
 #include "core/random.hpp"
 #include "layers/gru.hpp"
 #include "layers/lstm.hpp"
+#include "layers/recurrent.hpp"
 #include "layers/zoo/cifg_lstm.hpp"
 #include "layers/zoo/cornn.hpp"
 #include "layers/zoo/indrnn.hpp"
@@ -168,6 +169,31 @@ BOOST_AUTO_TEST_CASE(every_zoo_layer_equals_its_reference_path_with_every_option
           expect_same(engine, reference, 1e-5, 1e-5);
         }
     }
+}
+
+// The one-step form of a zoo cell is nn::RecurrentCell of its declaration: one step of it
+// from the layer's weights gives the layer's first output.
+template <class Cell, class Layer, class LayerOptions>
+void check_one_step_equals_the_layer(const LayerOptions& options) {
+  Layer layer(options);
+  nn::RecurrentCell<Cell> cell({.input_size = I, .hidden_size = H});
+  for (auto& [name, parameter] : cell.named_parameters())
+    parameter->value = layer.find_parameter(name + "_l0")->value;
+  Tape tape;
+  const Var x = tape.input(Generator(6).uniform({1, 2, I}, -1, 1));
+  const nn::RecurrentResult whole = layer(x);
+  const std::array<Var, cell::kMaxStates> step = cell(select(x, 0, 0));
+  RECUR_CHECK_CLOSE(Tensor(step[0].value()), Tensor(select(whole.output, 0, 0).value()), 1e-6,
+                    1e-7);
+}
+
+BOOST_AUTO_TEST_CASE(zoo_cells_run_one_step_as_recurrent_cells) {
+  check_one_step_equals_the_layer<nn::cells::MinGRU, nn::MinGRU>(
+      nn::MinGRUOptions{.input_size = I, .hidden_size = H});
+  check_one_step_equals_the_layer<nn::cells::SLSTM, nn::SLSTM>(
+      nn::SLSTMOptions{.input_size = I, .hidden_size = H});
+  check_one_step_equals_the_layer<nn::cells::IndRNNReLU, nn::IndRNN>(
+      nn::IndRNNOptions{.input_size = I, .hidden_size = H});
 }
 
 BOOST_AUTO_TEST_CASE(zoo_layers_have_torch_style_names_and_shapes) {
