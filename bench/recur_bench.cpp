@@ -6,10 +6,11 @@
 //       --layers 1 --threads 1 --steps 50 --warmup 5 [--infer] [--classes 32] \
 //       [--lengths ragged] [--recurrent-dropout P] [--proj P]
 //
-// --cell lstm|gru|rnn|peephole (the peephole LSTM of the manual's "Writing a recurrent cell",
-// declared on the engine); --lengths ragged gives sequence b a length spread evenly over
-// [T/2, T] (a padded batch, in no particular order); --recurrent-dropout and --proj set the
-// layer's options of those names.
+// --cell lstm|gru|rnn, or a layer of the zoo (layers/zoo/): peephole, cifg, indrnn, mingru,
+// minlstm, cornn, slstm (each declared on the engine), mingru-scan and minlstm-scan (their
+// parallel scan in log space); compare one with --cell lstm at the same sizes. --lengths
+// ragged gives sequence b a length spread evenly over [T/2, T] (a padded batch, in no
+// particular order); --recurrent-dropout and --proj set the layer's options of those names.
 //
 // Besides median_ms / min_ms / peak_rss_mb it prints allocs_per_step (heap allocations per
 // timed step, counted by alloc_counter.cpp) and gemm_ms: the time OpenBLAS takes for the GEMMs
@@ -19,6 +20,7 @@
 #include <time.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -57,9 +59,36 @@ struct Options {
   bool keep_denormals = false;  // --keep-denormals: recur::set_flush_denormal(false)
 };
 
+// What the bench needs to know of a cell: its gate blocks, how many states W_hh reads side by
+// side (0: it has no W_hh), and whether it takes --proj and --recurrent-dropout.
+struct CellInfo {
+  const char* name;
+  std::size_t gates, recurrent;
+  bool projects, recurrent_dropout;
+};
+constexpr std::array<CellInfo, 12> kCells{{{"lstm", 4, 1, true, true},
+                                           {"gru", 3, 1, false, true},
+                                           {"rnn", 1, 1, false, true},
+                                           {"peephole", 4, 1, true, true},
+                                           {"cifg", 3, 1, true, true},
+                                           {"indrnn", 1, 0, false, false},
+                                           {"mingru", 2, 0, false, false},
+                                           {"mingru-scan", 2, 0, false, false},
+                                           {"minlstm", 3, 0, false, false},
+                                           {"minlstm-scan", 3, 0, false, false},
+                                           {"cornn", 1, 2, false, true},
+                                           {"slstm", 4, 1, false, true}}};
+
+const CellInfo* find_cell(const std::string& name) {
+  for (const CellInfo& cell : kCells)
+    if (name == cell.name) return &cell;
+  return nullptr;
+}
+
 [[noreturn]] void usage(const char* problem) {
   std::fprintf(stderr,
-               "recur_bench: %s\nusage: recur_bench --cell lstm|gru|rnn|peephole --batch B "
+               "recur_bench: %s\nusage: recur_bench --cell lstm|gru|rnn|peephole|cifg|indrnn|"
+               "mingru|mingru-scan|minlstm|minlstm-scan|cornn|slstm --batch B "
                "--seq T --input I --hidden H --layers L --threads N --steps S --warmup W "
                "[--infer] [--classes C] [--no-gemm] [--lengths ragged|full] "
                "[--recurrent-dropout P] [--proj P] [--keep-denormals]\n",
@@ -113,10 +142,14 @@ Options parse(int argc, char** argv) {
     else if (flag == "--warmup") o.warmup = static_cast<int>(number());
     else usage(("unknown option " + flag).c_str());
   }
-  if (o.cell != "lstm" && o.cell != "gru" && o.cell != "rnn" && o.cell != "peephole")
-    usage("--cell must be lstm, gru, rnn or peephole");
-  if (o.proj && (o.proj >= o.hidden || (o.cell != "lstm" && o.cell != "peephole")))
-    usage("--proj needs the lstm or peephole cell and P < H");
+  const CellInfo* cell = find_cell(o.cell);
+  if (!cell)
+    usage("--cell must be lstm, gru, rnn, peephole, cifg, indrnn, mingru, mingru-scan, minlstm, "
+          "minlstm-scan, cornn or slstm");
+  if (o.proj && (o.proj >= o.hidden || !cell->projects))
+    usage("--proj needs the lstm, peephole or cifg cell and P < H");
+  if (o.recurrent_dropout > 0.0f && !cell->recurrent_dropout)
+    usage("--recurrent-dropout needs a cell with W_hh");
   return o;
 }
 
@@ -151,6 +184,32 @@ std::unique_ptr<Recurrent> make_layer(const Options& o) {
         recur::nn::RecurrentOptions{.input_size = o.input, .hidden_size = o.hidden,
                                     .num_layers = o.layers, .proj_size = o.proj,
                                     .recurrent_dropout = p});
+  namespace nn = recur::nn;
+  const nn::RecurrentOptions lstm_like{.input_size = o.input, .hidden_size = o.hidden,
+                                       .num_layers = o.layers, .proj_size = o.proj,
+                                       .recurrent_dropout = p};
+  if (o.cell == "cifg")
+    return std::make_unique<RecurrentOf<nn::CIFGLSTM, nn::CIFGLSTMOptions>>(lstm_like);
+  if (o.cell == "indrnn")
+    return std::make_unique<RecurrentOf<nn::IndRNN, nn::IndRNNOptions>>(
+        nn::IndRNNOptions{.input_size = o.input, .hidden_size = o.hidden,
+                          .num_layers = o.layers});
+  if (o.cell.rfind("mingru", 0) == 0)
+    return std::make_unique<RecurrentOf<nn::MinGRU, nn::MinGRUOptions>>(
+        nn::MinGRUOptions{.input_size = o.input, .hidden_size = o.hidden, .num_layers = o.layers,
+                          .parallel_scan = o.cell == "mingru-scan"});
+  if (o.cell.rfind("minlstm", 0) == 0)
+    return std::make_unique<RecurrentOf<nn::MinLSTM, nn::MinLSTMOptions>>(
+        nn::MinLSTMOptions{.input_size = o.input, .hidden_size = o.hidden,
+                           .num_layers = o.layers, .parallel_scan = o.cell == "minlstm-scan"});
+  if (o.cell == "cornn")
+    return std::make_unique<RecurrentOf<nn::CoRNN, nn::CoRNNOptions>>(
+        nn::CoRNNOptions{.input_size = o.input, .hidden_size = o.hidden, .num_layers = o.layers,
+                         .recurrent_dropout = p});
+  if (o.cell == "slstm")
+    return std::make_unique<RecurrentOf<nn::SLSTM, nn::SLSTMOptions>>(
+        nn::SLSTMOptions{.input_size = o.input, .hidden_size = o.hidden, .num_layers = o.layers,
+                         .recurrent_dropout = p});
   if (o.cell == "gru")
     return std::make_unique<RecurrentOf<recur::nn::GRU, recur::nn::GRUOptions>>(
         recur::nn::GRUOptions{.input_size = o.input, .hidden_size = o.hidden,
@@ -184,21 +243,24 @@ struct GemmShape {
 // projection of all steps at once, T recurrent products, the head, and in training their
 // backward products, with the weight gradients as one GEMM over all T*B rows.
 std::vector<GemmShape> step_gemms(const Options& o) {
-  const std::size_t gates =
-      (o.cell == "lstm" || o.cell == "peephole" ? 4 : o.cell == "gru" ? 3 : 1) * o.hidden;
+  const CellInfo& cell = *find_cell(o.cell);
+  const std::size_t gates = cell.gates * o.hidden;
   const std::size_t rows = o.seq * o.batch, h = o.hidden, p = o.proj ? o.proj : o.hidden;
+  const std::size_t fed_back = cell.recurrent * p;  // columns of W_hh, 0 without it
   const int t = static_cast<int>(o.seq);
   std::vector<GemmShape> gemms;
   for (std::size_t layer = 0; layer < o.layers; ++layer) {
     const std::size_t in = layer == 0 ? o.input : p;
     gemms.push_back({rows, gates, in, false, true, 1});    // X W_ih^T
-    gemms.push_back({o.batch, gates, p, false, true, t});  // h_{t-1} W_hh^T
+    if (fed_back) gemms.push_back({o.batch, gates, fed_back, false, true, t});  // h W_hh^T
     if (o.proj) gemms.push_back({o.batch, p, h, false, true, t});  // h = h_raw W_hr^T
     if (!o.infer) {
       gemms.push_back({gates, in, rows, true, false, 1});    // dW_ih = dG^T X
       if (layer > 0) gemms.push_back({rows, in, gates, false, false, 1});  // dX = dG W_ih
-      gemms.push_back({o.batch, p, gates, false, false, t});  // dh_{t-1} = dG_t W_hh
-      gemms.push_back({gates, p, rows, true, false, 1});      // dW_hh = dG^T H
+      if (fed_back) {
+        gemms.push_back({o.batch, fed_back, gates, false, false, t});  // dh_{t-1} = dG_t W_hh
+        gemms.push_back({gates, fed_back, rows, true, false, 1});      // dW_hh = dG^T H
+      }
       if (o.proj) {
         gemms.push_back({o.batch, h, p, false, false, t});  // dh_raw = dh W_hr
         gemms.push_back({p, h, rows, true, false, 1});      // dW_hr = dh^T h_raw

@@ -6,6 +6,7 @@ file(GLOB RECUR_SOURCES CONFIGURE_DEPENDS
   ${PROJECT_SOURCE_DIR}/autograd/ops/*.cpp
   ${PROJECT_SOURCE_DIR}/autograd/recurrence/*.cpp
   ${PROJECT_SOURCE_DIR}/layers/*.cpp
+  ${PROJECT_SOURCE_DIR}/layers/zoo/*.cpp
   ${PROJECT_SOURCE_DIR}/optim/*.cpp)
 
 add_library(recur SHARED ${RECUR_SOURCES})

@@ -19,6 +19,11 @@ struct GRUOptions {
   bool bidirectional = false;  ///< Adds a reverse direction (D = 2).
   /// Variational dropout on h before W_hh: one mask per sequence for all steps, in training.
   float recurrent_dropout = 0.0f;
+  /// Chrono initialisation (Tallec and Ollivier 2018) for dependencies up to T_max steps: the
+  /// update gate z, which keeps h (h' = (1 - z) n + z h), gets biases log(U(1, T_max - 1)) in
+  /// bias_ih (bias_hh zero there). Parameters keep PyTorch's layout. 0 (the default) keeps
+  /// PyTorch's initialisation; otherwise at least 2, with bias = true.
+  float chrono_init = 0.0f;
 };
 
 /// PyTorch's `(output, h_n)` of a GRU; the same as RNN's.

@@ -24,6 +24,12 @@ struct LSTMOptions {
   /// Variational dropout on h before W_hh: one mask per sequence for all steps, in training
   /// (Gal and Ghahramani 2016; pytorch#37731).
   float recurrent_dropout = 0.0f;
+  /// Chrono initialisation (Tallec and Ollivier 2018) for dependencies up to T_max steps: the
+  /// forget-gate biases are drawn from log(U(1, T_max - 1)) and the input-gate biases are their
+  /// negation (in bias_ih; bias_hh is zero in those blocks). Parameters keep PyTorch's layout.
+  /// 0 (the default) keeps PyTorch's initialisation; otherwise at least 2, with bias = true
+  /// and forget_bias = 0.
+  float chrono_init = 0.0f;
 };
 
 /// PyTorch's `(output, (h_n, c_n))`: output [T, B, D*Hout] ([B, T, D*Hout] with batch_first),

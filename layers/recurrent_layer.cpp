@@ -134,7 +134,7 @@ Parameter* RecurrentLayer::parameter_of(const char* name, std::size_t layer,
   const DirectionParameters& p = parameters_[layer * directions + direction];
   const std::string which = name;
   if (which == "weight_ih") return p.weight_ih;
-  if (which == "weight_hh") return p.weight_hh;
+  if (which == "weight_hh" && p.weight_hh) return p.weight_hh;  // else a vector of that name
   if (which == "bias_ih") return p.bias_ih;
   if (which == "bias_hh") return p.bias_hh;
   if (which == "weight_hr") return p.weight_hr;
@@ -271,6 +271,35 @@ void add_forget_bias(Parameter& bias_ih, std::size_t hidden_size, float forget_b
   float* forget = bias_ih.value.data() + hidden_size;
   for (std::size_t j = 0; j < hidden_size; ++j) forget[j] += forget_bias;
   bias_ih.bump_version();
+}
+
+void chrono_bias(Parameter& bias_ih, Parameter* bias_hh, std::size_t hidden_size,
+                 std::size_t keep_block, int input_block, float t_max) {
+  float* keep = bias_ih.value.data() + keep_block * hidden_size;
+  Generator& generator = default_generator();
+  for (std::size_t j = 0; j < hidden_size; ++j) {
+    keep[j] = std::log(generator.uniform(1.0f, t_max - 1.0f));  // b_f ~ log U(1, T_max - 1)
+    if (input_block >= 0)
+      bias_ih.value.data()[static_cast<std::size_t>(input_block) * hidden_size + j] = -keep[j];
+  }
+  bias_ih.bump_version();
+  if (!bias_hh) return;
+  for (std::size_t j = 0; j < hidden_size; ++j) {
+    bias_hh->value.data()[keep_block * hidden_size + j] = 0.0f;
+    if (input_block >= 0)
+      bias_hh->value.data()[static_cast<std::size_t>(input_block) * hidden_size + j] = 0.0f;
+  }
+  bias_hh->bump_version();
+}
+
+void require_chrono(const char* layer, float chrono_init, bool bias) {
+  if (chrono_init == 0.0f) return;
+  if (!(chrono_init >= 2.0f) || !std::isfinite(chrono_init))
+    throw ValueError(std::string(layer) + ": chrono_init is the longest dependency T_max, in "
+                     "steps: 0 (off) or at least 2, got " + std::to_string(chrono_init));
+  if (!bias)
+    throw ValueError(std::string(layer) + ": chrono_init " + std::to_string(chrono_init) +
+                     " sets the gate biases and needs bias = true");
 }
 
 void require_positive(const char* layer, const char* option, std::size_t value) {

@@ -183,6 +183,19 @@ Tensor recurrent_uniform(const Shape& shape, std::size_t hidden_size);
 /// PyTorch users keep asking for (pytorch#20102); Keras and DyNet start it at 1.
 void add_forget_bias(Parameter& bias_ih, std::size_t hidden_size, float forget_bias);
 
+/// Chrono initialisation (Tallec and Ollivier 2018, "Can recurrent neural networks warp
+/// time?") of one layer and direction's gate biases: block `keep_block` (H rows) of bias_ih,
+/// the gate that keeps the old state, is drawn from log(U(1, t_max - 1)); block `input_block`
+/// (if not negative), the gate that writes new content, gets its negation; and those blocks of
+/// bias_hh are zeroed, so each gate's total bias is exactly the chrono value. The layout of
+/// the parameters does not change.
+void chrono_bias(Parameter& bias_ih, Parameter* bias_hh, std::size_t hidden_size,
+                 std::size_t keep_block, int input_block, float t_max);
+
+/// @throws recur::ValueError naming `layer` unless chrono_init is 0 (off) or at least 2 with
+///         bias = true.
+void require_chrono(const char* layer, float chrono_init, bool bias);
+
 /// @throws recur::ValueError naming `layer` unless `value` is positive.
 void require_positive(const char* layer, const char* option, std::size_t value);
 

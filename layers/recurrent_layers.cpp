@@ -57,15 +57,23 @@ RNNResult RNN::forward(const Var& input, const IndexTensor& lengths, const Var& 
 LSTM::LSTM(const LSTMOptions& options)
     : RecurrentLayer("LSTM", detail::lstm_spec(), options_of(options), nullptr),
       options_(options) {
-  if (options.forget_bias == 0.0f) return;
+  detail::require_chrono("LSTM", options.chrono_init, options.bias);
+  if (options.chrono_init != 0.0f && options.forget_bias != 0.0f)
+    throw ValueError("LSTM: chrono_init and forget_bias both set the forget-gate bias; give one");
+  if (options.forget_bias == 0.0f && options.chrono_init == 0.0f) return;
   if (!options.bias)
     throw ValueError("LSTM: forget_bias " + std::to_string(options.forget_bias) +
                      " needs bias = true");
   const std::size_t directions = options.bidirectional ? 2 : 1;
   for (std::size_t layer = 0; layer < options.num_layers; ++layer)
-    for (std::size_t direction = 0; direction < directions; ++direction)
-      detail::add_forget_bias(*parameter_of("bias_ih", layer, direction), options.hidden_size,
-                              options.forget_bias);
+    for (std::size_t direction = 0; direction < directions; ++direction) {
+      Parameter& bias_ih = *parameter_of("bias_ih", layer, direction);
+      if (options.chrono_init != 0.0f)  // gates i, f, g, o: keep f (block 1), write i (block 0)
+        detail::chrono_bias(bias_ih, parameter_of("bias_hh", layer, direction),
+                            options.hidden_size, 1, 0, options.chrono_init);
+      else
+        detail::add_forget_bias(bias_ih, options.hidden_size, options.forget_bias);
+    }
 }
 
 LSTMResult LSTM::forward(const Var& input, const LSTMState& state) {
@@ -82,7 +90,16 @@ LSTMResult LSTM::forward(const Var& input, const IndexTensor& lengths, const LST
 
 GRU::GRU(const GRUOptions& options)
     : RecurrentLayer("GRU", detail::gru_spec(), options_of(options), nullptr),
-      options_(options) {}
+      options_(options) {
+  detail::require_chrono("GRU", options.chrono_init, options.bias);
+  if (options.chrono_init == 0.0f) return;
+  const std::size_t directions = options.bidirectional ? 2 : 1;
+  for (std::size_t layer = 0; layer < options.num_layers; ++layer)
+    for (std::size_t direction = 0; direction < directions; ++direction)  // r, z, n: keep z
+      detail::chrono_bias(*parameter_of("bias_ih", layer, direction),
+                          parameter_of("bias_hh", layer, direction), options.hidden_size, 1, -1,
+                          options.chrono_init);
+}
 
 GRUResult GRU::forward(const Var& input, const Var& h0) {
   const RecurrentResult out = run(input, nullptr, {h0});

@@ -1,6 +1,6 @@
 // The recurrence engine (recur::recurrence) against its composite reference
 // (recur::recurrence_reference, the cell's step on Vars, op by op): the outputs, the final states
-// and the gradients of every input equal, for every built-in cell, the manual's peephole LSTM and
+// and the gradients of every input equal, for every built-in cell, the zoo's engine cells and
 // test cells that exercise the other declaration forms (no recurrent matrix, two fed-back states,
 // exp/log/division and three states), on sizes that cross every threshold the engine switches
 // on: batch 1 and 3 (the input projected before the loop) and above, weight gradients added step
@@ -30,6 +30,12 @@
 #include "layers/builtin_cells.hpp"
 #include "layers/gru.hpp"
 #include "layers/recurrent.hpp"
+#include "layers/zoo/cifg_lstm.hpp"
+#include "layers/zoo/cornn.hpp"
+#include "layers/zoo/indrnn.hpp"
+#include "layers/zoo/min_gru.hpp"
+#include "layers/zoo/min_lstm.hpp"
+#include "layers/zoo/slstm.hpp"
 #include "support/check.hpp"
 
 namespace {
@@ -133,7 +139,14 @@ std::vector<Case> cells() {
           {"PeepholeLSTM", &recur::cell::spec<PeepholeLSTM>()},
           {"DiagonalCell", &recur::cell::spec<DiagonalCell>()},
           {"TwoStateCell", &recur::cell::spec<TwoStateCell>()},
-          {"ExpCell", &recur::cell::spec<ExpCell>()}};
+          {"ExpCell", &recur::cell::spec<ExpCell>()},
+          {"CIFGLSTM", &recur::nn::detail::cifg_lstm_spec()},
+          {"IndRNN relu", &recur::nn::detail::indrnn_relu_spec()},
+          {"IndRNN tanh", &recur::nn::detail::indrnn_tanh_spec()},
+          {"MinGRU", &recur::nn::detail::min_gru_spec()},
+          {"MinLSTM", &recur::nn::detail::min_lstm_spec()},
+          {"CoRNN", &recur::nn::detail::cornn_spec()},
+          {"SLSTM", &recur::nn::detail::slstm_spec()}};
 }
 
 struct Config {
@@ -195,7 +208,9 @@ Values random_values(const CellSpec& cell, const Config& c, std::uint64_t seed) 
   }
   if (c.initial)
     for (std::size_t k = 0; k < cell.states; ++k)
-      v.initial.push_back(add(gen.uniform({c.B, k == 0 ? P : c.H}, -1.0f, 1.0f)));
+      v.initial.push_back(add(std::string(cell.name) == "SLSTM" && k == 2  // n > 0
+                                  ? gen.uniform({c.B, c.H}, 0.5f, 1.5f)
+                                  : gen.uniform({c.B, k == 0 ? P : c.H}, -1.0f, 1.0f)));
   for (std::size_t k = 0; k < cell.vectors; ++k)
     v.vectors.push_back(add(gen.uniform({c.H}, -0.5f, 0.5f)));
   if (!c.lengths.empty()) {
@@ -341,12 +356,16 @@ BOOST_AUTO_TEST_CASE(engine_passes_gradcheck_for_every_cell) {
     for (const Config& config : list)
       BOOST_TEST_CONTEXT(c.name << " " << describe(config)) {
         Values v = random_values(*c.cell, config, 5);
-        if (std::string(c.name) == "RNN relu") {
-          // relu's kink: keep pre-activations away from 0 by more than the step.
+        const std::string cell_name = c.name;
+        if (cell_name == "RNN relu" || cell_name == "IndRNN relu" ||
+            cell_name.rfind("Min", 0) == 0) {
+          // relu's kink (and g's, in minGRU and minLSTM, at 0): keep pre-activations away
+          // from 0 by more than the step.
           for (float& b : v.tensors[static_cast<std::size_t>(v.bias_ih)])
             b = b < 0 ? b - 1.0f : b + 1.0f;
           v.tensors[1] *= 0.2f;
-          v.tensors[static_cast<std::size_t>(v.weight_hh)] *= 0.2f;
+          if (v.weight_hh >= 0) v.tensors[static_cast<std::size_t>(v.weight_hh)] *= 0.2f;
+          for (int vector : v.vectors) v.tensors[static_cast<std::size_t>(vector)] *= 0.2f;
         }
         const auto result = recur::gradcheck(
             [&](std::span<const Var> in) {
