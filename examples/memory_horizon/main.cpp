@@ -27,7 +27,7 @@ using namespace recur::examples;
 
 int main(int argc, char** argv) {
   // 1. Options: a quick setting by default (the README's demo), --full for the long one.
-  CLI::App app{"memory_horizon: the effective memory horizon of trained LSTM, GRU and RNN models"};
+  CLI::App app{"memory_horizon: the effective memory horizon of trained recurrent models"};
   bool full = false;
   std::string out_dir = "out/memory_horizon";
   std::vector<std::string> model_names;
@@ -42,7 +42,10 @@ int main(int argc, char** argv) {
   TaskOptions task;
   app.add_flag("--full", full, "the full setting: gaps up to 1000, longer training, all extras");
   app.add_option("--out", out_dir, "folder for the CSV files and plots")->capture_default_str();
-  app.add_option("--models", model_names, "models to compare (lstm gru rnn baseline)");
+  app.add_option(
+      "--models", model_names,
+      "models to compare (default all: lstm gru rnn lstm-chrono peephole cifg lnlstm indrnn mingru "
+      "minlstm cornn slstm lru lmu baseline)");
   app.add_option("--gaps", gaps, "gaps to sweep");
   app.add_option("--seeds", seeds, "seeds per model and gap");
   app.add_option("--steps", steps, "training steps per run (the budget)");

@@ -1,11 +1,22 @@
 #include "models.hpp"
 
+#include <algorithm>
 #include <type_traits>
 
 #include "autograd/no_grad.hpp"
 #include "autograd/ops/elementwise.hpp"
 #include "autograd/ops/shape_ops.hpp"
 #include "core/error.hpp"
+#include "layers/zoo/cifg_lstm.hpp"
+#include "layers/zoo/cornn.hpp"
+#include "layers/zoo/indrnn.hpp"
+#include "layers/zoo/layer_norm_lstm.hpp"
+#include "layers/zoo/lmu.hpp"
+#include "layers/zoo/lru.hpp"
+#include "layers/zoo/min_gru.hpp"
+#include "layers/zoo/min_lstm.hpp"
+#include "layers/zoo/peephole_lstm.hpp"
+#include "layers/zoo/slstm.hpp"
 #include "task.hpp"
 
 namespace recur::examples {
@@ -18,20 +29,48 @@ nn::EmbeddingOptions embedding_options(const ModelOptions& options) {
 
 }  // namespace
 
+namespace {
+
+struct NamedModel {
+  ModelKind kind;
+  const char* name;
+};
+
+constexpr NamedModel kModels[] = {
+    {ModelKind::lstm, "lstm"},          {ModelKind::gru, "gru"},
+    {ModelKind::rnn, "rnn"},            {ModelKind::lstm_chrono, "lstm-chrono"},
+    {ModelKind::peephole, "peephole"},  {ModelKind::cifg, "cifg"},
+    {ModelKind::layer_norm_lstm, "lnlstm"}, {ModelKind::indrnn, "indrnn"},
+    {ModelKind::min_gru, "mingru"},     {ModelKind::min_lstm, "minlstm"},
+    {ModelKind::cornn, "cornn"},        {ModelKind::slstm, "slstm"},
+    {ModelKind::lru, "lru"},            {ModelKind::lmu, "lmu"},
+    {ModelKind::baseline, "baseline"},
+};
+
+}  // namespace
+
+const std::vector<ModelKind>& all_models() {
+  static const std::vector<ModelKind> models = [] {
+    std::vector<ModelKind> kinds;
+    for (const NamedModel& model : kModels) kinds.push_back(model.kind);
+    return kinds;
+  }();
+  return models;
+}
+
 std::string model_name(ModelKind kind) {
-  switch (kind) {
-    case ModelKind::lstm: return "lstm";
-    case ModelKind::gru: return "gru";
-    case ModelKind::rnn: return "rnn";
-    case ModelKind::baseline: return "baseline";
-  }
+  for (const NamedModel& model : kModels)
+    if (model.kind == kind) return model.name;
   return "?";
 }
 
 ModelKind parse_model(const std::string& name) {
-  for (ModelKind kind : {ModelKind::lstm, ModelKind::gru, ModelKind::rnn, ModelKind::baseline})
-    if (model_name(kind) == name) return kind;
-  throw ValueError("unknown model '" + name + "' (expected lstm, gru, rnn or baseline)");
+  std::string names;
+  for (const NamedModel& model : kModels) {
+    if (model.name == name) return model.kind;
+    names += std::string(names.empty() ? "" : ", ") + model.name;
+  }
+  throw ValueError("unknown model '" + name + "' (expected one of " + names + ")");
 }
 
 // The layers are built in the order embedding, head, recurrent layer (the order their weights are
@@ -41,17 +80,53 @@ RecurrentClassifier::RecurrentClassifier(const ModelOptions& options)
       embedding_(register_module("embedding", nn::Embedding(embedding_options(options)))) {
   auto head = std::make_unique<nn::Linear>(
       nn::LinearOptions{.in_features = options.hidden, .out_features = options.classes});
+  const std::size_t in = options.embedding, hidden = options.hidden;
+  const std::size_t length = std::max<std::size_t>(options.sequence_length, 2);
   switch (options.kind) {
     case ModelKind::lstm:
-      use(nn::LSTM({.input_size = options.embedding,
-                    .hidden_size = options.hidden,
-                    .forget_bias = options.forget_bias}));
+      use(nn::LSTM({.input_size = in, .hidden_size = hidden, .forget_bias = options.forget_bias}));
       break;
     case ModelKind::gru:
-      use(nn::GRU({.input_size = options.embedding, .hidden_size = options.hidden}));
+      use(nn::GRU({.input_size = in, .hidden_size = hidden}));
       break;
     case ModelKind::rnn:
-      use(nn::RNN({.input_size = options.embedding, .hidden_size = options.hidden}));
+      use(nn::RNN({.input_size = in, .hidden_size = hidden}));
+      break;
+    case ModelKind::lstm_chrono:
+      use(nn::LSTM({.input_size = in, .hidden_size = hidden, .chrono_init = length}));
+      break;
+    case ModelKind::peephole:
+      use(nn::PeepholeLSTM({.input_size = in, .hidden_size = hidden}));
+      break;
+    case ModelKind::cifg:
+      use(nn::CIFGLSTM({.input_size = in, .hidden_size = hidden}));
+      break;
+    case ModelKind::layer_norm_lstm:
+      use(nn::LayerNormLSTM({.input_size = in, .hidden_size = hidden}));
+      break;
+    case ModelKind::indrnn:
+      use(nn::IndRNN({.input_size = in, .hidden_size = hidden}));
+      break;
+    case ModelKind::min_gru:
+      use(nn::MinGRU({.input_size = in, .hidden_size = hidden}));
+      break;
+    case ModelKind::min_lstm:
+      use(nn::MinLSTM({.input_size = in, .hidden_size = hidden}));
+      break;
+    case ModelKind::cornn:
+      use(nn::CoRNN({.input_size = in, .hidden_size = hidden}));
+      break;
+    case ModelKind::slstm:
+      use(nn::SLSTM({.input_size = in, .hidden_size = hidden}));
+      break;
+    case ModelKind::lru:
+      // The head reads the real part of the state (width hidden), as it reads h elsewhere; the
+      // LRU's own readout would give only `in` features.
+      use(nn::LRU({.input_size = in, .state_size = hidden}));
+      break;
+    case ModelKind::lmu:
+      use(nn::LMU({.input_size = in, .hidden_size = hidden, .memory_size = options.lmu_memory,
+                   .theta = static_cast<float>(length)}));
       break;
     case ModelKind::baseline:
       throw ValueError("RecurrentClassifier: the baseline is not recurrent");

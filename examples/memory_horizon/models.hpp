@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "autograd/tape.hpp"
 #include "layers/embedding.hpp"
@@ -17,10 +18,18 @@
 
 namespace recur::examples {
 
-/// Which model.
-enum class ModelKind { lstm, gru, rnn, baseline };
+/// Which model: the built-in cells, the baseline, and the long-memory zoo (docs/recurrent_zoo).
+enum class ModelKind {
+  lstm, gru, rnn, baseline,
+  lstm_chrono, peephole, cifg, layer_norm_lstm, indrnn, min_gru, min_lstm, cornn, slstm, lru, lmu
+};
 
-/// The model's name as the command line and the CSV spell it: "lstm", "gru", "rnn", "baseline".
+/// Every model, in the order of the default sweep.
+const std::vector<ModelKind>& all_models();
+
+/// The model's name as the command line and the CSV spell it: "lstm", "gru", "rnn", "baseline",
+/// "lstm-chrono", "peephole", "cifg", "lnlstm", "indrnn", "mingru", "minlstm", "cornn", "slstm",
+/// "lru", "lmu".
 std::string model_name(ModelKind kind);
 /// The inverse of model_name(); throws recur::ValueError for an unknown name.
 ModelKind parse_model(const std::string& name);
@@ -34,6 +43,10 @@ struct ModelOptions {
   std::size_t hidden = 64;       ///< Recurrent state or baseline hidden layer width.
   std::size_t window = 5;        ///< Tokens the baseline sees.
   float forget_bias = 0.0f;      ///< LSTM forget-gate bias at initialisation.
+  /// The task's sequence length (gap + 2), set per run: the chrono initialisation's T_max and
+  /// the LMU's window theta, so that the LMU's memory spans the whole sequence by construction.
+  std::size_t sequence_length = 0;
+  std::size_t lmu_memory = 32;   ///< The LMU's Legendre coefficients d.
 };
 
 /// The recurrent state carried between chunks of a long stream: the layer's states after a

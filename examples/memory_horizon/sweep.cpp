@@ -64,6 +64,7 @@ std::unique_ptr<SequenceClassifier> train_one(const TaskOptions& task, const Swe
   manual_seed(seed);
   ModelOptions model_options = options.model;
   model_options.kind = kind;
+  model_options.sequence_length = gap + 2;  // key, gap, query
   auto model = make_model(model_options);
   Generator data(seed * 1000003 + gap);
   const TrainResult trained = train(*model, task, gap, options.train, data, on_step);

@@ -14,8 +14,7 @@ namespace recur::examples {
 
 /// What to sweep.
 struct SweepOptions {
-  std::vector<ModelKind> models{ModelKind::lstm, ModelKind::gru, ModelKind::rnn,
-                                ModelKind::baseline};
+  std::vector<ModelKind> models = all_models();  ///< Every model, the baseline last.
   std::vector<std::size_t> gaps{1, 2, 4, 8, 16, 32, 64};
   std::size_t seeds = 3;                 ///< Independent runs per model and gap.
   std::uint64_t base_seed = 1;           ///< Seed of run s is base_seed + s.
