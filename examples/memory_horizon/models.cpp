@@ -1,5 +1,6 @@
 #include "models.hpp"
 
+#include "attention_model.hpp"
 #include "autograd/no_grad.hpp"
 #include "autograd/ops/elementwise.hpp"
 #include "autograd/ops/shape_ops.hpp"
@@ -22,14 +23,17 @@ std::string model_name(ModelKind kind) {
     case ModelKind::gru: return "gru";
     case ModelKind::rnn: return "rnn";
     case ModelKind::baseline: return "baseline";
+    case ModelKind::attention: return "attention";
   }
   return "?";
 }
 
 ModelKind parse_model(const std::string& name) {
+  if (name == model_name(ModelKind::attention)) return ModelKind::attention;
   for (ModelKind kind : {ModelKind::lstm, ModelKind::gru, ModelKind::rnn, ModelKind::baseline})
     if (model_name(kind) == name) return kind;
-  throw ValueError("unknown model '" + name + "' (expected lstm, gru, rnn or baseline)");
+  throw ValueError("unknown model '" + name +
+                   "' (expected lstm, gru, rnn, baseline or attention)");
 }
 
 // The layers are built in the order embedding, head, recurrent layer (the order their weights are
@@ -53,8 +57,10 @@ RecurrentClassifier::RecurrentClassifier(const ModelOptions& options)
       rnn_ = &register_module(
           "rnn", nn::RNN({.input_size = options.embedding, .hidden_size = options.hidden}));
       break;
+    case ModelKind::attention:
     case ModelKind::baseline:
-      throw ValueError("RecurrentClassifier: the baseline is not recurrent");
+      throw ValueError("RecurrentClassifier: the " + model_name(options.kind) +
+                       " is not recurrent");
   }
   head_ = &register_module("head", std::move(head));
 }
@@ -128,6 +134,7 @@ Var WindowBaseline::logits(Tape& tape, const IndexTensor& tokens) {
 
 std::unique_ptr<SequenceClassifier> make_model(const ModelOptions& options) {
   if (options.kind == ModelKind::baseline) return std::make_unique<WindowBaseline>(options);
+  if (options.kind == ModelKind::attention) return std::make_unique<AttentionClassifier>(options);
   return std::make_unique<RecurrentClassifier>(options);
 }
 

@@ -1,5 +1,6 @@
 // The models compared on the memory-horizon task: a recurrent classifier (LSTM, GRU or plain
-// RNN) that reads the whole sequence, and a baseline that sees only the last few tokens.
+// RNN) that reads the whole sequence, and a baseline that sees only the last few tokens. The
+// attention model (a small causal transformer) is in attention_model.hpp.
 #pragma once
 
 #include <memory>
@@ -16,9 +17,10 @@
 namespace recur::examples {
 
 /// Which model.
-enum class ModelKind { lstm, gru, rnn, baseline };
+enum class ModelKind { lstm, gru, rnn, baseline, attention };
 
-/// The model's name as the command line and the CSV spell it: "lstm", "gru", "rnn", "baseline".
+/// The model's name as the command line and the CSV spell it: "lstm", "gru", "rnn", "baseline",
+/// "attention".
 std::string model_name(ModelKind kind);
 /// The inverse of model_name(); throws recur::ValueError for an unknown name.
 ModelKind parse_model(const std::string& name);
