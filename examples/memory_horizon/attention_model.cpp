@@ -40,6 +40,7 @@ AttentionBlock::AttentionBlock(std::size_t width, std::size_t heads)
   mlp_.push_back(nn::Linear({.in_features = 4 * width, .out_features = width}));
 }
 
+//! [block]
 // x: [T, B, E] -> [T, B, E]
 Var AttentionBlock::forward(const Var& x) {
   const Var h = norm1_(x);
@@ -47,6 +48,7 @@ Var AttentionBlock::forward(const Var& x) {
   const Var y = add(x, attended);
   return add(y, mlp_(norm2_(y)));
 }
+//! [block]
 
 AttentionClassifier::AttentionClassifier(const ModelOptions& options,
                                          const AttentionOptions& attention)
@@ -73,6 +75,7 @@ Var AttentionClassifier::embed(Tape& tape, const IndexTensor& tokens) {
   return embedding_(tape, tokens);
 }
 
+//! [model]
 // embedded: [T, B, E] -> logits [B, classes], read at the last position (which sees them all).
 Var AttentionClassifier::logits_from_embeddings(const Var& embedded) {
   if (embedded.rank() != 3 || embedded.dim(2) != options_.hidden)
@@ -87,6 +90,7 @@ Var AttentionClassifier::logits_from_embeddings(const Var& embedded) {
   for (AttentionBlock& block : blocks_) x = block.forward(x);
   return head_(norm_(select(x, 0, length - 1)));
 }
+//! [model]
 
 Var AttentionClassifier::logits(Tape& tape, const IndexTensor& tokens) {
   if (tokens.dimension() != 2)

@@ -49,11 +49,12 @@ PointResult measure_point(const PointOptions& options) {
   ModelOptions sizes{.kind = parse_model(options.model), .vocabulary = task.vocabulary(),
                      .classes = task.keys, .hidden = options.hidden};
   manual_seed(1);
-  std::unique_ptr<SequenceClassifier> model =
-      sizes.kind == ModelKind::attention
-          ? std::make_unique<AttentionClassifier>(
-                sizes, AttentionOptions{.max_positions = options.max_positions})
-          : make_model(sizes);
+  std::unique_ptr<SequenceClassifier> model;
+  if (sizes.kind == ModelKind::attention)
+    model = std::make_unique<AttentionClassifier>(
+        sizes, AttentionOptions{.max_positions = options.max_positions});
+  else
+    model = make_model(sizes);
   optim::Adam optimizer(model->parameters(), {.lr = 1e-2});
   Generator data(2);
   const TaskBatch batch = make_batch(task, options.length - 1, options.batch, data);
