@@ -3,6 +3,7 @@
 // learns the task is checked by running the program (memory_horizon_test.cpp).
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <map>
