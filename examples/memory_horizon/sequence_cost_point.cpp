@@ -10,6 +10,7 @@
 
 #include "attention_model.hpp"
 #include "autograd/ops/losses.hpp"
+#include "core/error.hpp"
 #include "core/threads.hpp"
 #include "optim/adam.hpp"
 #include "optim/clip.hpp"
@@ -42,6 +43,10 @@ double median(std::vector<double> values) {
 }  // namespace
 
 PointResult measure_point(const PointOptions& options) {
+  if (options.length == 0 || options.batch == 0 || options.hidden == 0)
+    throw ValueError("sequence_cost: length " + std::to_string(options.length) + ", batch " +
+                     std::to_string(options.batch) + " and hidden " +
+                     std::to_string(options.hidden) + " must all be positive");
   set_num_threads(options.threads);
   // The sweep's sizes and alphabet; the attention model's position table is the same at every
   // length, so that every point measures the same model.
