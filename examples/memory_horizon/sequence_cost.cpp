@@ -58,7 +58,9 @@ Point measure_in_child(const std::string& self, const PointOptions& options) {
           << " --max-positions " << options.max_positions << " --min-steps " << options.min_steps
           << " --min-seconds " << options.min_seconds << " 2>&1";
   const auto [status, output] = run(command.str());
-  Point point{options.model, options.length};
+  Point point;
+  point.model = options.model;
+  point.length = options.length;
   const std::size_t at = output.find("RESULT,");
   PointResult& r = point.result;
   if (status == 0 && at != std::string::npos &&
