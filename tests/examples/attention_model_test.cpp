@@ -72,7 +72,7 @@ BOOST_AUTO_TEST_CASE(refuses_sequences_longer_than_its_position_table) {
   BOOST_TEST(recur::examples::max_gap(ModelKind::lstm) ==
              std::numeric_limits<std::size_t>::max());
   // The name on the command line.
-  BOOST_TEST(recur::examples::parse_model("attention") == ModelKind::attention);
+  BOOST_TEST((recur::examples::parse_model("attention") == ModelKind::attention));
   BOOST_TEST(recur::examples::model_name(ModelKind::attention) == "attention");
   BOOST_TEST(recur::test::contains(
       recur::test::error_message([] { recur::examples::parse_model("transformer"); }),
