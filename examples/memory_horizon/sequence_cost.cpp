@@ -96,7 +96,7 @@ std::string figure_script(const std::string& dir, const std::vector<Point>& poin
   std::ostringstream s;
   s << "cd '" << dir << "'\nset datafile separator ','\nset logscale xy\nset grid\n"
     << "set key top left\nset xlabel 'sequence length T'\n"
-    << "set xtics (64,128,256,512,1024,2048,4096)\n"
+    << "set xtics (64,128,256,512,1024,2048,4096)\nset xrange [48:5600]\n"
     << "pick(name, col) = strcol(1) eq name && strcol(11) eq 'ok' ? column(col) : NaN\n"
     << "t2_time(x) = " << t2_time << " * x**2\nt1_time(x) = " << t1_time << " * x\n"
     << "t2_memory(x) = " << t2_memory << " * x**2\nt1_memory(x) = " << t1_memory << " * x\n";
@@ -164,7 +164,6 @@ int main(int argc, char** argv) {
     ::setenv("OPENBLAS_NUM_THREADS", "1", 1);
     const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
     std::vector<Point> points;
-    std::vector<std::vector<std::string>> rows;
     std::printf("%10s %6s %12s %12s %10s %10s\n", "model", "T", "cpu ms/step", "wall ms/step",
                 "step MiB", "peak MiB");
     for (std::size_t length : lengths)
@@ -181,7 +180,15 @@ int main(int argc, char** argv) {
         else
           std::printf("%10s %6zu failed (%s)\n", model.c_str(), length, p.failure.c_str());
         std::fflush(stdout);
-        rows.push_back({model, std::to_string(length), std::to_string(point.batch),
+      }
+    // The CSV by model, then length (measured interleaved, so that a slower spell of a shared
+    // machine hits both models): gnuplot draws a line through a model's consecutive rows.
+    std::vector<std::vector<std::string>> rows;
+    for (const std::string& model : models)
+      for (const Point& p : points) {
+        if (p.model != model) continue;
+        const PointResult& r = p.result;
+        rows.push_back({model, std::to_string(p.length), std::to_string(point.batch),
                         std::to_string(point.hidden), std::to_string(r.parameters),
                         fixed(r.cpu_ms, 3), fixed(r.wall_ms, 3), std::to_string(r.steps),
                         fixed(r.rss_before_mib, 1), fixed(r.rss_peak_mib - r.rss_before_mib, 1),
