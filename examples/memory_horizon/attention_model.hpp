@@ -23,7 +23,8 @@ struct AttentionOptions {
   std::size_t blocks = 2;  ///< Transformer blocks.
   std::size_t heads = 4;   ///< Attention heads per block (width 32: 8 features each).
   /// Rows of the learned position table: the longest sequence the model reads. 513 is the key
-  /// and a gap of 512; a training step at T = 513 and batch 32 keeps about 2 GB of scores.
+  /// and a gap of 512; a training step at T = 512 takes 121 MiB at batch 2 (sequence_cost), so
+  /// about 1.9 GiB at the sweep's batch of 32, most of it the [T, T] scores.
   std::size_t max_positions = 513;
   /// Under no_grad, batches are read in slices of at most this many sequence x query x key
   /// scores: at T = 513, 31 sequences (130 MB per score tensor) instead of the 256 that
