@@ -7,12 +7,8 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 source "$root/scripts/deps.sh"
-recur_install_missing
+recur_install_missing "${recur_demo_packages[@]}" "${recur_test_packages[@]}"
 start=$(date +%s)
-# The precompiled headers make every compile uncacheable for ccache ("could not use precompiled
-# header") unless it may skip checking the defines and times inside them; the header's content is
-# still part of the key, so a changed header is still a miss.
-export CCACHE_SLOPPINESS=pch_defines,time_macros,include_file_mtime,include_file_ctime
 recur_build
 echo "== build took $(( $(date +%s) - start )) s"
 phase=$(date +%s)

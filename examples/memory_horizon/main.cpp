@@ -16,6 +16,7 @@
 #include "core/gemm.hpp"
 #include "core/progress.hpp"
 #include "distributed/distributed.hpp"
+#include "attention_model.hpp"
 #include "extras.hpp"
 #include "leaderboard.hpp"
 #include "parallel.hpp"
@@ -45,7 +46,7 @@ int main(int argc, char** argv) {
   app.add_option(
       "--models", model_names,
       "models to compare (default all: lstm gru rnn lstm-chrono peephole cifg lnlstm indrnn mingru "
-      "minlstm cornn slstm lru lmu baseline)");
+      "minlstm cornn slstm lru lmu attention baseline)");
   app.add_option("--gaps", gaps, "gaps to sweep");
   app.add_option("--seeds", seeds, "seeds per model and gap");
   app.add_option("--steps", steps, "training steps per run (the budget)");
@@ -103,7 +104,15 @@ int main(int argc, char** argv) {
               << " gaps x " << sweep.seeds << " seeds, " << sweep.train.steps
               << " steps of batch " << sweep.train.batch << " each, " << sweep.workers
               << " at a time\n";
-    const std::size_t runs_total = sweep.models.size() * sweep.gaps.size() * sweep.seeds;
+    // Attention keeps a [T, T] score matrix per head and block: gaps past its max_gap() are
+    // skipped rather than run out of memory.
+    std::size_t runs_total = 0;
+    for (ModelKind kind : sweep.models)
+      for (std::size_t gap : sweep.gaps) {
+        if (gap <= max_gap(kind)) runs_total += sweep.seeds;
+        else std::cout << "  " << model_name(kind) << ": gap " << gap << " skipped, past its "
+                       << "max gap " << max_gap(kind) << " (memory grows with T^2)\n";
+      }
     Progress progress({.total = runs_total * sweep.train.steps, .label = "sweep"});
     const auto runs = run_sweep(task, sweep, {}, [&](std::size_t step, double loss) {
       progress.update(step, loss);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <type_traits>
 
+#include "attention_model.hpp"
 #include "autograd/no_grad.hpp"
 #include "autograd/ops/elementwise.hpp"
 #include "autograd/ops/shape_ops.hpp"
@@ -44,7 +45,7 @@ constexpr NamedModel kModels[] = {
     {ModelKind::min_gru, "mingru"},     {ModelKind::min_lstm, "minlstm"},
     {ModelKind::cornn, "cornn"},        {ModelKind::slstm, "slstm"},
     {ModelKind::lru, "lru"},            {ModelKind::lmu, "lmu"},
-    {ModelKind::baseline, "baseline"},
+    {ModelKind::attention, "attention"}, {ModelKind::baseline, "baseline"},
 };
 
 }  // namespace
@@ -93,7 +94,8 @@ RecurrentClassifier::RecurrentClassifier(const ModelOptions& options)
       use(nn::RNN({.input_size = in, .hidden_size = hidden}));
       break;
     case ModelKind::lstm_chrono:
-      use(nn::LSTM({.input_size = in, .hidden_size = hidden, .chrono_init = length}));
+      use(nn::LSTM(
+          {.input_size = in, .hidden_size = hidden, .chrono_init = static_cast<float>(length)}));
       break;
     case ModelKind::peephole:
       use(nn::PeepholeLSTM({.input_size = in, .hidden_size = hidden}));
@@ -128,8 +130,10 @@ RecurrentClassifier::RecurrentClassifier(const ModelOptions& options)
       use(nn::LMU({.input_size = in, .hidden_size = hidden, .memory_size = options.lmu_memory,
                    .theta = static_cast<float>(length)}));
       break;
+    case ModelKind::attention:
     case ModelKind::baseline:
-      throw ValueError("RecurrentClassifier: the baseline is not recurrent");
+      throw ValueError("RecurrentClassifier: the " + model_name(options.kind) +
+                       " is not recurrent");
   }
   head_ = &register_module("head", std::move(head));
 }
@@ -211,6 +215,7 @@ Var WindowBaseline::logits(Tape& tape, const IndexTensor& tokens) {
 
 std::unique_ptr<SequenceClassifier> make_model(const ModelOptions& options) {
   if (options.kind == ModelKind::baseline) return std::make_unique<WindowBaseline>(options);
+  if (options.kind == ModelKind::attention) return std::make_unique<AttentionClassifier>(options);
   return std::make_unique<RecurrentClassifier>(options);
 }
 

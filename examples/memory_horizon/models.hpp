@@ -1,5 +1,6 @@
 // The models compared on the memory-horizon task: a recurrent classifier (LSTM, GRU or plain
-// RNN) that reads the whole sequence, and a baseline that sees only the last few tokens.
+// RNN) that reads the whole sequence, and a baseline that sees only the last few tokens. The
+// attention model (a small causal transformer) is in attention_model.hpp.
 #pragma once
 
 #include <array>
@@ -21,7 +22,8 @@ namespace recur::examples {
 /// Which model: the built-in cells, the baseline, and the long-memory zoo (docs/recurrent_zoo).
 enum class ModelKind {
   lstm, gru, rnn, baseline,
-  lstm_chrono, peephole, cifg, layer_norm_lstm, indrnn, min_gru, min_lstm, cornn, slstm, lru, lmu
+  lstm_chrono, peephole, cifg, layer_norm_lstm, indrnn, min_gru, min_lstm, cornn, slstm, lru, lmu,
+  attention
 };
 
 /// Every model, in the order of the default sweep.
@@ -29,7 +31,7 @@ const std::vector<ModelKind>& all_models();
 
 /// The model's name as the command line and the CSV spell it: "lstm", "gru", "rnn", "baseline",
 /// "lstm-chrono", "peephole", "cifg", "lnlstm", "indrnn", "mingru", "minlstm", "cornn", "slstm",
-/// "lru", "lmu".
+/// "lru", "lmu", "attention" (a small causal transformer, attention_model.hpp).
 std::string model_name(ModelKind kind);
 /// The inverse of model_name(); throws recur::ValueError for an unknown name.
 ModelKind parse_model(const std::string& name);

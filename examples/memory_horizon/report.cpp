@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "../common/plot.hpp"
+#include "attention_model.hpp"
 
 namespace recur::examples {
 
@@ -20,6 +21,10 @@ void print_table(std::ostream& out, const std::vector<RunRecord>& runs, const Sw
     out << std::setw(6) << gap;
     for (ModelKind kind : options.models) {
       const CellSummary cell = summarize_cell(runs, kind, gap, solved);
+      if (cell.accuracy.count == 0) {  // a gap past the model's max_gap(): not run
+        out << std::setw(23) << "skipped";  // the others are 23 wide on screen (± is 2 bytes)
+        continue;
+      }
       std::ostringstream text;
       text << fixed(cell.accuracy.mean, 3) << " ± " << fixed(cell.accuracy.stddev, 3) << " ["
            << static_cast<int>(cell.success_share * static_cast<double>(cell.accuracy.count) + 0.5)
@@ -59,6 +64,7 @@ void write_sweep_csv(const std::string& dir, const std::vector<RunRecord>& runs,
   for (ModelKind kind : options.models)
     for (std::size_t gap : options.gaps) {
       const CellSummary cell = summarize_cell(runs, kind, gap, options.train.solved_accuracy);
+      if (cell.accuracy.count == 0) continue;  // skipped: no row, no point on the plot
       rows.push_back({model_name(kind), std::to_string(gap), fixed(cell.accuracy.mean, 4),
                       fixed(cell.accuracy.stddev, 4), std::to_string(cell.accuracy.count),
                       fixed(cell.success_share, 3), fixed(cell.median_sequences, 0)});
@@ -118,12 +124,16 @@ std::vector<std::string> horizon_sentences(const std::vector<RunRecord>& runs,
     if (kind == ModelKind::baseline) continue;
     const std::size_t horizon =
         effective_horizon(runs, kind, options.gaps, options.train.solved_accuracy);
+    // The longest gap this model was run at (attention skips those past its max_gap()).
+    std::size_t longest = 0;
+    for (std::size_t gap : options.gaps)
+      if (gap <= max_gap(kind)) longest = std::max(longest, gap);
     std::ostringstream text;
     if (horizon == 0)
       text << "The " << model_name(kind) << " never beat the last-5-token baseline significantly "
            << "at any gap tested: its effective memory horizon is below " << options.gaps.front()
            << " tokens under this budget.";
-    else if (horizon == options.gaps.back())
+    else if (horizon == longest)
       text << "The " << model_name(kind) << " still beats the baseline significantly at the "
            << "longest gap tested (" << horizon << "): its effective memory horizon is at least "
            << horizon << " tokens under this budget.";

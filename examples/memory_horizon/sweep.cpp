@@ -5,6 +5,7 @@
 #include <mutex>
 #include <numeric>
 
+#include "attention_model.hpp"
 #include "core/progress.hpp"
 #include "core/random.hpp"
 #include "parallel.hpp"
@@ -76,9 +77,11 @@ std::vector<RunRecord> run_sweep(const TaskOptions& task, const SweepOptions& op
                                  const SweepCallback& on_run, const StepCallback& on_step) {
   std::vector<RunRecord> runs;
   for (std::size_t gap : options.gaps)
-    for (ModelKind kind : options.models)
+    for (ModelKind kind : options.models) {
+      if (gap > max_gap(kind)) continue;  // attention past its max_positions: not run at all
       for (std::size_t s = 0; s < options.seeds; ++s)
         runs.push_back({.model = kind, .gap = gap, .seed = options.base_seed + s});
+    }
   // Longest sequences first, so the workers do not end waiting on one long run.
   std::vector<std::size_t> order(runs.size());
   std::iota(order.begin(), order.end(), std::size_t{0});

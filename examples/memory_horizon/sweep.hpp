@@ -39,7 +39,8 @@ using SweepCallback = std::function<void(std::size_t, std::size_t, const RunReco
 /// Called during training with (training steps done over the whole sweep, recent loss).
 using StepCallback = std::function<void(std::size_t, double)>;
 
-/// Trains and tests every (model, gap, seed), `options.workers` runs at a time; the same seed
+/// Trains and tests every (model, gap, seed), `options.workers` runs at a time, but for gaps
+/// past max_gap(model) (attention_model.hpp), which are skipped; the same seed
 /// gives the same numbers whatever the number of workers. The runs come back ordered by gap,
 /// then model, then seed. Callbacks are called from one thread at a time.
 std::vector<RunRecord> run_sweep(const TaskOptions& task, const SweepOptions& options,

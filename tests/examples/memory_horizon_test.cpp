@@ -107,4 +107,33 @@ BOOST_AUTO_TEST_CASE(lstm_beats_the_baseline_past_its_window_and_ties_within_it)
 #endif
 }
 
+BOOST_AUTO_TEST_CASE(attention_learns_a_gap_past_the_window_and_skips_gaps_past_its_table) {
+#ifndef RECUR_MEMORY_HORIZON_PATH
+  BOOST_TEST_MESSAGE("skipped: examples are not built (RECUR_BUILD_EXAMPLES=OFF)");
+#else
+  const auto folder = std::filesystem::temp_directory_path() /
+                      ("recur-memory-horizon-attention-" + std::to_string(::getpid()));
+  std::string command = RECUR_MEMORY_HORIZON_PATH;
+  command += " --models attention baseline --gaps 6 600 --seeds 2 --steps 200 --no-extras --out '";
+  command += folder.string();
+  command += "' 2>&1";
+  const recur::test::ProgramRun result = recur::test::run_program(command);
+  BOOST_TEST_REQUIRE(result.status == 0, "memory_horizon failed:\n" << result.output);
+  const auto accuracy = read_summary(folder / "summary.csv");
+  // Gap 600 is past the attention model's 513 positions: skipped (no row), and said so; the
+  // baseline still runs there.
+  BOOST_TEST(accuracy.size() == 3u, "summary.csv: attention at 6, baseline at 6 and 600:\n"
+                                        << result.output);
+  BOOST_TEST(accuracy.count({"attention", 600}) == 0u);
+  BOOST_TEST(result.output.find("attention: gap 600 skipped") != std::string::npos,
+             result.output);
+  // Gap 6: the key is outside the baseline's window, so it sits at chance (1/8); attention
+  // reads the whole sequence and names the key.
+  BOOST_TEST_REQUIRE(accuracy.count({"attention", 6}) == 1u, result.output);
+  BOOST_TEST(accuracy.at({"baseline", 6}) < 0.25, result.output);
+  BOOST_TEST(accuracy.at({"attention", 6}) > 0.95, result.output);
+  std::filesystem::remove_all(folder);
+#endif
+}
+
 BOOST_AUTO_TEST_SUITE_END()
