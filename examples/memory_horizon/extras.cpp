@@ -1,5 +1,6 @@
 #include "extras.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <iomanip>
@@ -9,6 +10,7 @@
 #include "autograd/ops/nn_ops.hpp"
 #include "autograd/ops/reductions.hpp"
 #include "core/progress.hpp"
+#include "leaderboard.hpp"
 
 namespace recur::examples {
 namespace {
@@ -29,7 +31,7 @@ std::vector<RunRecord> run_with_progress(const TaskOptions& task, const SweepOpt
   Progress progress({.total = variant.models.size() * variant.gaps.size() * variant.seeds *
                               variant.train.steps,
                      .label = label});
-  auto runs = run_sweep(task, variant, {}, [&](std::size_t step, double loss) {
+  auto runs = run_sweep(task, variant, [&](std::size_t step, double loss) {
     progress.update(step, loss);
   });
   progress.finish();
@@ -105,6 +107,21 @@ std::vector<double> saliency(RecurrentClassifier& model, const TaskOptions& task
   return by_distance;
 }
 
+// The LSTM and the three recurrent cells highest on the sweep's leaderboard besides it (only the
+// LSTM when the sweep had no baseline to rank them against).
+std::vector<ModelKind> probed_cells(const std::vector<RunRecord>& runs, const SweepOptions& sweep) {
+  std::vector<ModelKind> cells{ModelKind::lstm};
+  if (std::find(sweep.models.begin(), sweep.models.end(), ModelKind::baseline) == sweep.models.end())
+    return cells;
+  for (const LeaderboardRow& row : leaderboard(runs, sweep)) {
+    const ModelKind kind = parse_model(row.model);
+    if (kind == ModelKind::lstm || kind == ModelKind::attention) continue;  // attention: no stream
+    if (cells.size() == 4) break;
+    cells.push_back(kind);
+  }
+  return cells;
+}
+
 }  // namespace
 
 void run_extras(const TaskOptions& task, const SweepOptions& sweep,
@@ -158,53 +175,63 @@ void run_extras(const TaskOptions& task, const SweepOptions& sweep,
         << "\n  forget bias 1: horizon " << lstm_horizon(biased, sweep_runs, gaps, solved) << "\n";
   }
 
-  // 3-5 probe trained models. They are trained together, so that every worker stays busy: the
-  // direct and curriculum runs at a long target gap, an LSTM per training gap, and one model of
-  // each kind for the saliency measurement.
+  // 3-5 probe trained models. They are trained together, so that every worker stays busy: for
+  // the LSTM and the three best other cells of the sweep, the direct and curriculum runs at a
+  // long target gap and a model per training gap; and one model of each kind for the saliency
+  // measurement.
   const std::size_t target = full ? 1000 : 256;
   const std::vector<std::size_t> train_gaps = full ? std::vector<std::size_t>{4, 8, 32, 256}
                                                    : std::vector<std::size_t>{4, 16, 64};
   const std::size_t saliency_gap = full ? 32 : 16;
   const std::vector<ModelKind> saliency_kinds{ModelKind::lstm, ModelKind::gru, ModelKind::rnn};
+  const std::vector<ModelKind> cells = probed_cells(sweep_runs, sweep);
+  const std::size_t jobs_per_cell = 2 + train_gaps.size();
   std::vector<TrainingJob> jobs;
-  for (bool curriculum : {false, true}) {
-    SweepOptions variant = lstm_variant(sweep, {target});
-    variant.train.curriculum = curriculum;
-    variant.train.steps = budget * 2;
-    jobs.push_back({variant, ModelKind::lstm, target, sweep.base_seed});
-  }
-  for (std::size_t gap : train_gaps) {
-    // The whole budget, even once solved: stopping at the first 99% check leaves a solution
-    // that holds for less far beyond the training gap.
-    SweepOptions variant = lstm_variant(sweep, {gap});
-    variant.train.stop_when_solved = false;
-    jobs.push_back({variant, ModelKind::lstm, gap, sweep.base_seed});
+  for (ModelKind cell : cells) {
+    for (bool curriculum : {false, true}) {
+      SweepOptions variant = sweep;
+      variant.train.curriculum = curriculum;
+      variant.train.steps = budget * 2;
+      jobs.push_back({variant, cell, target, sweep.base_seed});
+    }
+    for (std::size_t gap : train_gaps) {
+      // The whole budget, even once solved: stopping at the first 99% check leaves a solution
+      // that holds for less far beyond the training gap.
+      SweepOptions variant = sweep;
+      variant.train.stop_when_solved = false;
+      jobs.push_back({variant, cell, gap, sweep.base_seed});
+    }
   }
   for (ModelKind kind : saliency_kinds)
     jobs.push_back({sweep, kind, saliency_gap, sweep.base_seed});
   std::vector<TrainedModel> trained = train_many(task, jobs, sweep.workers, "probe models");
-  const std::size_t first_train_gap = 2, first_saliency = first_train_gap + train_gaps.size();
+  const std::size_t first_saliency = cells.size() * jobs_per_cell;
+  // The LSTM is first among the cells.
+  SequenceClassifier* curriculum_model = trained[1].model.get();
 
   // 3. Curriculum: a gap beyond the sweep, trained directly and with growing gaps.
-  SequenceClassifier* curriculum_model = trained[1].model.get();
   {
     out << "\n[curriculum] gap " << target << ", trained directly and with a curriculum "
         << "(the gap doubles each time the current one is solved)\n";
     Rows rows;
-    for (bool curriculum : {false, true}) {
-      const TrainedModel& run = trained[curriculum ? 1 : 0];
-      Generator test_data(99);
-      const double accuracy = test_accuracy(*run.model, task, target, 512, test_data);
-      rows.push_back({curriculum ? "curriculum" : "direct", std::to_string(target),
-                      fixed(accuracy, 4), std::to_string(run.result.sequences_to_solve),
-                      std::to_string(run.result.gap_reached), std::to_string(run.result.steps_run)});
-      out << "  " << (curriculum ? "curriculum" : "direct    ") << ": accuracy " << fixed(accuracy, 3)
-          << " at gap " << target << ", training gap reached " << run.result.gap_reached
-          << ", sequences to solve " << run.result.sequences_to_solve << ", steps "
-          << run.result.steps_run << (run.result.gave_up ? " (gave up at chance)" : "") << "\n";
-    }
+    for (std::size_t c = 0; c < cells.size(); ++c)
+      for (bool curriculum : {false, true}) {
+        const TrainedModel& run = trained[c * jobs_per_cell + (curriculum ? 1 : 0)];
+        Generator test_data(99);
+        const double accuracy = test_accuracy(*run.model, task, target, 512, test_data);
+        const std::string method = curriculum ? "curriculum" : "direct";
+        rows.push_back({model_name(cells[c]), method, std::to_string(target), fixed(accuracy, 4),
+                        std::to_string(run.result.sequences_to_solve),
+                        std::to_string(run.result.gap_reached), std::to_string(run.result.steps_run)});
+        out << "  " << std::setw(12) << model_name(cells[c]) << " " << std::setw(10) << method
+            << ": accuracy " << fixed(accuracy, 3) << " at gap " << target
+            << ", training gap reached " << run.result.gap_reached << ", sequences to solve "
+            << run.result.sequences_to_solve << ", steps " << run.result.steps_run
+            << (run.result.gave_up ? " (gave up at chance)" : "") << "\n";
+      }
     write_csv(out_dir + "/curriculum.csv",
-              {"method", "gap", "test_accuracy", "sequences_to_solve", "gap_reached", "steps_run"},
+              {"model", "method", "gap", "test_accuracy", "sequences_to_solve", "gap_reached",
+               "steps_run"},
               rows);
   }
 
@@ -212,21 +239,26 @@ void run_extras(const TaskOptions& task, const SweepOptions& sweep,
   //    beyond its training gap shows what the network can hold; a gap it cannot be trained on
   //    directly shows what gradient descent cannot find.
   {
-    out << "\n[generalisation] LSTMs trained at one gap, tested at others (streamed)\n";
+    out << "\n[generalisation] models trained at one gap, tested at others (streamed)\n";
     const std::vector<std::size_t> test_gaps =
         full ? std::vector<std::size_t>{1, 4, 16, 64, 256, 1000, 4096, 16384}
              : std::vector<std::size_t>{1, 4, 16, 64, 256, 1024, 4096};
     Rows rows;
     std::ostringstream matrix;
     std::vector<std::pair<std::string, SequenceClassifier*>> models;
-    for (std::size_t i = 0; i < train_gaps.size(); ++i)
-      models.emplace_back(std::to_string(train_gaps[i]), trained[first_train_gap + i].model.get());
-    models.emplace_back("curriculum " + std::to_string(target), curriculum_model);
-    out << std::setw(16) << "train \\ test";
+    for (std::size_t c = 0; c < cells.size(); ++c) {
+      const std::string name = model_name(cells[c]);
+      for (std::size_t i = 0; i < train_gaps.size(); ++i)
+        models.emplace_back(name + " " + std::to_string(train_gaps[i]),
+                            trained[c * jobs_per_cell + 2 + i].model.get());
+      models.emplace_back(name + " curriculum " + std::to_string(target),
+                          trained[c * jobs_per_cell + 1].model.get());
+    }
+    out << std::setw(24) << "trained at \\ test gap";
     for (std::size_t gap : test_gaps) out << std::setw(8) << gap;
     out << "\n";
     for (auto& [label, model] : models) {
-      out << std::setw(16) << label;
+      out << std::setw(24) << label;
       for (std::size_t gap : test_gaps) {
         Generator test_data(4242 + gap);
         auto& recurrent = static_cast<RecurrentClassifier&>(*model);
@@ -241,17 +273,21 @@ void run_extras(const TaskOptions& task, const SweepOptions& sweep,
     write_csv(out_dir + "/generalization.csv", {"trained_at", "test_gap", "test_accuracy"}, rows);
     std::ostringstream script;
     script << "cd '" << out_dir << "'\nset view map\nset cbrange [0:1]\nset xlabel 'test gap'\n"
-           << "set ylabel 'trained at gap'\nset title 'LSTM accuracy: trained gap x test gap'\n"
+           << "set ylabel 'model, trained at gap'\nset yrange [] reverse\n"
+           << "set title 'Accuracy: trained gap x test gap (streamed)'\n"
            << "set palette defined (0 '#b2182b', 0.5 '#f7f7f7', 1 '#2166ac')\nset xtics (";
     for (std::size_t i = 0; i < test_gaps.size(); ++i)
       script << (i ? ", " : "") << "'" << test_gaps[i] << "' " << i;
     script << ")\nset ytics (";
     for (std::size_t i = 0; i < models.size(); ++i)
       script << (i ? ", " : "") << "'" << models[i].first << "' " << i;
-    script << ")\nset terminal pngcairo size 900,500 font ',11'\nset output 'generalization.png'\n"
+    const std::size_t height = 200 + 28 * models.size();
+    script << ")\nset terminal pngcairo size 1000," << height << " font ',11'\n"
+           << "set output 'generalization.png'\n"
            << "plot 'generalization_matrix.dat' matrix with image notitle, "
            << "'generalization_matrix.dat' matrix using 1:2:(sprintf('%.2f',$3)) with labels notitle\n"
-           << "set terminal svg size 900,500 dynamic\nset output 'generalization.svg'\nreplot\n";
+           << "set terminal svg size 1000," << height << " dynamic\n"
+           << "set output 'generalization.svg'\nreplot\n";
     {
       std::ofstream file(out_dir + "/generalization_matrix.dat");
       file << matrix.str();

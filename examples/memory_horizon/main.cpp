@@ -39,6 +39,8 @@ int main(int argc, char** argv) {
   int threads = num_threads();  // the team for a single training; parallel runs take one each
   std::size_t workers = default_workers();
   double give_up = 0.0;
+  std::size_t stop_after = 0, stop_past = 64;
+  std::size_t attention_max_gap = max_gap(ModelKind::attention);
   bool extras = true;
   TaskOptions task;
   app.add_flag("--full", full, "the full setting: gaps up to 1000, longer training, all extras");
@@ -64,6 +66,14 @@ int main(int argc, char** argv) {
   app.add_option("--give-up", give_up, "stop a run at this share of its budget if no check has "
                                        "beaten chance yet (default 0: never; it saves time but "
                                        "misses late learners)");
+  app.add_option("--stop-after", stop_after,
+                 "past --stop-past, stop a model after it failed to beat the baseline at this "
+                 "many gaps in a row (default: 2 with --full, 0 = never otherwise)");
+  app.add_option("--stop-past", stop_past, "gaps up to this are run for every model")
+      ->capture_default_str();
+  app.add_option("--attention-max-gap", attention_max_gap,
+                 "longest gap the attention model is run at (default: its 512 positions; 256 "
+                 "with --full, where gap 512 takes 1.9 GiB and minutes per run)");
   app.add_flag("!--no-extras", extras, "skip the experiments beyond the main sweep");
   CLI11_PARSE(app, argc, argv);
 
@@ -74,6 +84,8 @@ int main(int argc, char** argv) {
       sweep.gaps = {1, 2, 4, 8, 16, 32, 50, 64, 128, 256, 512, 1000};
       sweep.train.steps = 800;
       sweep.model.hidden = 32;
+      sweep.stop_after_failures = 2;
+      sweep.attention_max_gap = 256;
     } else {
       sweep.gaps = {1, 2, 4, 8, 16, 32, 50, 64};
       sweep.train.steps = 400;
@@ -90,6 +102,10 @@ int main(int argc, char** argv) {
     if (batch) sweep.train.batch = batch;
     if (lr > 0) sweep.train.lr = lr;
     sweep.train.give_up_share = give_up;
+    if (app.count("--stop-after")) sweep.stop_after_failures = stop_after;
+    sweep.run_every_gap_to = stop_past;
+    if (app.count("--attention-max-gap"))
+      sweep.attention_max_gap = std::min(attention_max_gap, max_gap(ModelKind::attention));
     sweep.train.stop_when_solved = true;
     // Under mpirun every rank trains each run together with the others, in the same order, so
     // the runs cannot also be spread over threads (their collectives would interleave).
@@ -104,17 +120,20 @@ int main(int argc, char** argv) {
               << " gaps x " << sweep.seeds << " seeds, " << sweep.train.steps
               << " steps of batch " << sweep.train.batch << " each, " << sweep.workers
               << " at a time\n";
-    // Attention keeps a [T, T] score matrix per head and block: gaps past its max_gap() are
+    if (sweep.stop_after_failures > 0)
+      std::cout << "  past gap " << sweep.run_every_gap_to << ", a model stops after failing to "
+                << "beat the baseline at " << sweep.stop_after_failures << " gaps in a row\n";
+    // Attention keeps a [T, T] score matrix per head and block: gaps past its longest gap are
     // skipped rather than run out of memory.
     std::size_t runs_total = 0;
     for (ModelKind kind : sweep.models)
       for (std::size_t gap : sweep.gaps) {
-        if (gap <= max_gap(kind)) runs_total += sweep.seeds;
+        if (gap <= longest_gap(sweep, kind)) runs_total += sweep.seeds;
         else std::cout << "  " << model_name(kind) << ": gap " << gap << " skipped, past its "
-                       << "max gap " << max_gap(kind) << " (memory grows with T^2)\n";
+                       << "longest gap " << longest_gap(sweep, kind) << " (memory grows with T^2)\n";
       }
     Progress progress({.total = runs_total * sweep.train.steps, .label = "sweep"});
-    const auto runs = run_sweep(task, sweep, {}, [&](std::size_t step, double loss) {
+    const auto runs = run_sweep(task, sweep, [&](std::size_t step, double loss) {
       progress.update(step, loss);
     });
     progress.finish();

@@ -21,8 +21,9 @@ void print_table(std::ostream& out, const std::vector<RunRecord>& runs, const Sw
     out << std::setw(6) << gap;
     for (ModelKind kind : options.models) {
       const CellSummary cell = summarize_cell(runs, kind, gap, solved);
-      if (cell.accuracy.count == 0) {  // a gap past the model's max_gap(): not run
-        out << std::setw(23) << "skipped";  // the others are 23 wide on screen (± is 2 bytes)
+      if (cell.accuracy.count == 0) {  // past the model's longest gap, or after it stopped
+        // The others are 23 wide on screen (± is 2 bytes).
+        out << std::setw(23) << (gap > longest_gap(options, kind) ? "skipped" : "stopped");
         continue;
       }
       std::ostringstream text;
@@ -44,6 +45,10 @@ void print_table(std::ostream& out, const std::vector<RunRecord>& runs, const Sw
         << static_cast<std::size_t>(options.train.give_up_share * static_cast<double>(options.train.steps))
         << " steps";
   out << " (budget " << options.train.steps << " steps)\n";
+  if (options.stop_after_failures > 0)
+    out << "stopped: not run, the model had failed to beat the baseline at the "
+        << options.stop_after_failures << " gaps before (past gap " << options.run_every_gap_to
+        << "); skipped: past the longest gap the model is run at\n";
 }
 
 void write_sweep_csv(const std::string& dir, const std::vector<RunRecord>& runs,
@@ -124,10 +129,11 @@ std::vector<std::string> horizon_sentences(const std::vector<RunRecord>& runs,
     if (kind == ModelKind::baseline) continue;
     const std::size_t horizon =
         effective_horizon(runs, kind, options.gaps, options.train.solved_accuracy);
-    // The longest gap this model was run at (attention skips those past its max_gap()).
+    // The longest gap this model was run at (attention skips those past its longest gap, and a
+    // model that stopped those after it).
     std::size_t longest = 0;
     for (std::size_t gap : options.gaps)
-      if (gap <= max_gap(kind)) longest = std::max(longest, gap);
+      if (was_run(runs, kind, gap)) longest = std::max(longest, gap);
     std::ostringstream text;
     if (horizon == 0)
       text << "The " << model_name(kind) << " never beat the last-5-token baseline significantly "
@@ -140,7 +146,11 @@ std::vector<std::string> horizon_sentences(const std::vector<RunRecord>& runs,
     else
       text << "The " << model_name(kind) << "'s effective memory horizon is " << horizon
            << " tokens: the largest gap at which it beats the last-5-token baseline by more "
-              "than the seeds' spread.";
+              "than the seeds' spread"
+           << (longest < *std::max_element(options.gaps.begin(), options.gaps.end()) &&
+                       longest < longest_gap(options, kind)
+                   ? " (it stopped after gap " + std::to_string(longest) + ")."
+                   : ".");
     sentences.push_back(text.str());
   }
   return sentences;

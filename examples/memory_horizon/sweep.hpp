@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "attention_model.hpp"
 #include "horizon_stats.hpp"
 #include "models.hpp"
 #include "training.hpp"
@@ -22,7 +23,21 @@ struct SweepOptions {
   ModelOptions model;                    ///< Sizes (kind is set per run).
   TrainOptions train;                    ///< Budget, the same for every model.
   std::size_t workers = 1;               ///< Runs trained at once, each on its own thread.
+  /// Past `run_every_gap_to`, a model is run at a gap only if it beat the baseline at one of
+  /// the `stop_after_failures` gaps before it (0: run every model at every gap); gaps where the
+  /// baseline solves the task (it sees the key) do not count. A model that has lost the key at
+  /// two gaps in a row does not find it at a longer one, and its runs at the longest gaps
+  /// would cost most of the sweep's time.
+  std::size_t stop_after_failures = 0;
+  std::size_t run_every_gap_to = 64;     ///< Gaps up to this are run for every model.
+  /// The longest gap the attention model is run at (at most its max_gap()): its training step
+  /// holds [T, T] scores, 1.9 GiB at gap 512 and batch 32.
+  std::size_t attention_max_gap = max_gap(ModelKind::attention);
 };
+
+/// The longest gap the sweep runs `kind` at: max_gap(kind), and for the attention model at
+/// most SweepOptions::attention_max_gap.
+std::size_t longest_gap(const SweepOptions& options, ModelKind kind);
 
 /// One trained model.
 struct RunRecord {
@@ -33,18 +48,16 @@ struct RunRecord {
   TrainResult training;            ///< Loss, sequences needed, time.
 };
 
-/// Called after each run with (runs done, runs in all, the run).
-using SweepCallback = std::function<void(std::size_t, std::size_t, const RunRecord&)>;
-
 /// Called during training with (training steps done over the whole sweep, recent loss).
 using StepCallback = std::function<void(std::size_t, double)>;
 
 /// Trains and tests every (model, gap, seed), `options.workers` runs at a time, but for gaps
-/// past max_gap(model) (attention_model.hpp), which are skipped; the same seed
-/// gives the same numbers whatever the number of workers. The runs come back ordered by gap,
-/// then model, then seed. Callbacks are called from one thread at a time.
+/// past longest_gap(options, model), which are skipped, and those after a model has
+/// stopped (SweepOptions::stop_after_failures); the same seed gives the same numbers whatever
+/// the number of workers. The runs come back ordered by gap, then model, then seed. Callbacks
+/// are called from one thread at a time; the steps of runs not run count as done in `on_step`,
+/// so that it ends at the whole budget.
 std::vector<RunRecord> run_sweep(const TaskOptions& task, const SweepOptions& options,
-                                 const SweepCallback& on_run = {},
                                  const StepCallback& on_step = {});
 
 /// Trains one model of `kind` (seeded by `seed`) at `gap`, with this sweep's sizes and budget.
@@ -82,6 +95,9 @@ struct CellSummary {
 /// Summary of (model, gap) over seeds.
 CellSummary summarize_cell(const std::vector<RunRecord>& runs, ModelKind model, std::size_t gap,
                            double solved_accuracy);
+
+/// Whether the model was run at `gap` in `runs`.
+bool was_run(const std::vector<RunRecord>& runs, ModelKind model, std::size_t gap);
 
 /// A model's effective memory horizon: the largest gap at which it beats the baseline
 /// significantly (0 when it never does).

@@ -67,6 +67,31 @@ BOOST_AUTO_TEST_CASE(runs_give_the_same_numbers_one_or_two_at_a_time) {
 #endif
 }
 
+BOOST_AUTO_TEST_CASE(a_model_that_fails_past_the_stop_gap_is_not_run_at_longer_gaps) {
+#ifndef RECUR_MEMORY_HORIZON_PATH
+  BOOST_TEST_MESSAGE("skipped: examples are not built (RECUR_BUILD_EXAMPLES=OFF)");
+#else
+  const auto folder = std::filesystem::temp_directory_path() /
+                      ("recur-memory-horizon-stop-" + std::to_string(::getpid()));
+  // One training step learns nothing: both models are at chance at gap 6 (the baseline cannot
+  // see the key), so the RNN, having failed at the gaps up to 6, is not run at 7 and 8; the
+  // baseline, the yardstick, runs at every gap.
+  std::string command = RECUR_MEMORY_HORIZON_PATH;
+  command += " --models rnn baseline --gaps 2 6 7 8 --seeds 2 --steps 1 --stop-past 6 "
+             "--stop-after 1 --no-extras --out '" + folder.string() + "' 2>&1";
+  const recur::test::ProgramRun result = recur::test::run_program(command);
+  BOOST_TEST_REQUIRE(result.status == 0, "memory_horizon failed:\n" << result.output);
+  const auto accuracy = read_summary(folder / "summary.csv");
+  BOOST_TEST(accuracy.size() == 6u, result.output);
+  BOOST_TEST(accuracy.count({"rnn", 6}) == 1u, result.output);
+  BOOST_TEST(accuracy.count({"rnn", 7}) == 0u, result.output);
+  BOOST_TEST(accuracy.count({"rnn", 8}) == 0u, result.output);
+  BOOST_TEST(accuracy.count({"baseline", 8}) == 1u, result.output);
+  BOOST_TEST(result.output.find("stopped") != std::string::npos, result.output);
+  std::filesystem::remove_all(folder);
+#endif
+}
+
 BOOST_AUTO_TEST_CASE(lstm_beats_the_baseline_past_its_window_and_ties_within_it) {
 #ifndef RECUR_MEMORY_HORIZON_PATH
   BOOST_TEST_MESSAGE("skipped: examples are not built (RECUR_BUILD_EXAMPLES=OFF)");
@@ -74,13 +99,16 @@ BOOST_AUTO_TEST_CASE(lstm_beats_the_baseline_past_its_window_and_ties_within_it)
   const auto folder = std::filesystem::temp_directory_path() /
                       ("recur-memory-horizon-" + std::to_string(::getpid()));
   std::string command = RECUR_MEMORY_HORIZON_PATH;
-  command += " --models lstm baseline --gaps 2 6 --seeds 2 --steps 200 --no-extras --out '";
+  // Past gap 2 the LSTM would stop after one failure; it beats the baseline at 6, so it goes on
+  // to 7.
+  command += " --models lstm baseline --gaps 2 6 7 --seeds 2 --steps 200 --stop-past 2 "
+             "--stop-after 1 --no-extras --out '";
   command += folder.string();
   command += "' 2>&1";
   const recur::test::ProgramRun result = recur::test::run_program(command);
   BOOST_TEST_REQUIRE(result.status == 0, "memory_horizon failed:\n" << result.output);
   const auto accuracy = read_summary(folder / "summary.csv");
-  BOOST_TEST_REQUIRE(accuracy.size() == 4u, "summary.csv should have 2 models x 2 gaps:\n"
+  BOOST_TEST_REQUIRE(accuracy.size() == 6u, "summary.csv should have 2 models x 3 gaps:\n"
                                                 << result.output);
   // Gap 2: the key is inside the baseline's window of 5, so it must solve the task and do at
   // least as well as the LSTM.
@@ -94,14 +122,15 @@ BOOST_AUTO_TEST_CASE(lstm_beats_the_baseline_past_its_window_and_ties_within_it)
   for (const char* plot : {"accuracy_vs_gap.png", "accuracy_vs_gap.svg", "leaderboard.png",
                            "leaderboard.svg"})
     BOOST_TEST(std::filesystem::file_size(folder / plot) > 1000u, plot << " missing or empty");
-  // The leaderboard's one row: the LSTM, whose horizon is the longer gap run (it beats the
-  // baseline at 6), with the sequences it needed there.
+  BOOST_TEST(accuracy.at({"lstm", 7}) > accuracy.at({"baseline", 7}) + 0.4, result.output);
+  // The leaderboard's one row: the LSTM, whose horizon is the longest gap run (it beats the
+  // baseline at 7), with the sequences it needed there.
   std::ifstream board(folder / "leaderboard.csv");
   std::string header, row;
   std::getline(board, header);
   std::getline(board, row);
   BOOST_TEST(header.rfind("rank,model,horizon,sequences_at_horizon", 0) == 0u, header);
-  BOOST_TEST(row.rfind("1,lstm,6,", 0) == 0u, row << "\n" << result.output);
+  BOOST_TEST(row.rfind("1,lstm,7,", 0) == 0u, row << "\n" << result.output);
   BOOST_TEST(result.output.find("leaderboard") != std::string::npos, result.output);
   std::filesystem::remove_all(folder);
 #endif
