@@ -1,6 +1,7 @@
 #include "training.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <chrono>
 #include <cmath>
 #include <iostream>
@@ -144,11 +145,12 @@ double stream_accuracy(RecurrentClassifier& model, const TaskOptions& task, std:
     Var logits;
     StreamState state = model.read_chunk(tape, head.tokens, {}, remaining == 0 ? &logits : nullptr);
     // The states' values outlive the tape, which is cleared before each chunk.
-    std::vector<Tensor> carried_values;
+    // (A default Tensor is a scalar, not nothing: the states a cell does not have stay empty.)
+    std::vector<std::optional<Tensor>> carried_values;
     const auto keep = [&] {
       carried_values.clear();
       for (const Var& s : state.states)
-        carried_values.push_back(s.defined() ? s.value() : Tensor());
+        carried_values.push_back(s.defined() ? std::optional<Tensor>(s.value()) : std::nullopt);
     };
     keep();
     while (remaining > 0) {
@@ -157,7 +159,7 @@ double stream_accuracy(RecurrentClassifier& model, const TaskOptions& task, std:
       tape.clear();
       StreamState carried;
       for (std::size_t i = 0; i < carried_values.size(); ++i)
-        if (carried_values[i].size() > 0) carried.states[i] = tape.input(carried_values[i]);
+        if (carried_values[i]) carried.states[i] = tape.input(*carried_values[i]);
       state = model.read_chunk(tape, noise_chunk(task, steps, batch, generator), carried,
                                remaining == 0 ? &logits : nullptr);
       keep();
