@@ -36,39 +36,13 @@ constexpr void (*initialise_of())(CellParameters&) {
 /// recur::Var h_n = r.states[0], c_n = r.states[1];   // [4, B, 64] each
 /// @endcode
 template <cell::Declaration Cell>
-class Recurrent : public detail::RecurrentLayer {
+class Recurrent : public detail::SequenceLayer {
  public:
   /// A layer with freshly initialised weights (uniform(-1/sqrt(H), 1/sqrt(H)), then the cell's
   /// `initialise` hook if it has one).
   /// @throws recur::ValueError for bad options.
   explicit Recurrent(const RecurrentOptions& options)
-      : RecurrentLayer(Cell::name, cell::spec<Cell>(), options, detail::initialise_of<Cell>()) {}
-  /// Runs the whole sequence from `initial` ([L*D, B, width] per state, empty for zeros).
-  /// @param input [T, B, I] ([B, T, I] with batch_first), or [T, I] unbatched.
-  /// @param initial The initial states, h first, in the cell's order.
-  /// @throws recur::ShapeError naming the cell when the input or a state does not fit.
-  RecurrentResult forward(const Var& input, const std::array<Var, cell::kMaxStates>& initial = {}) {
-    return run(input, nullptr, initial);
-  }
-  /// A padded batch: sequence b is `lengths(b)` steps long (1 to T), with PyTorch's
-  /// packed-sequence meaning (see nn::LSTM).
-  /// @param input The padded batch. @param lengths Each sequence's length [B], in [1, T].
-  /// @param initial The initial states, or empty for zeros.
-  /// @throws recur::ValueError for a bad length; otherwise as forward().
-  RecurrentResult forward(const Var& input, const IndexTensor& lengths,
-                          const std::array<Var, cell::kMaxStates>& initial = {}) {
-    return run(input, &lengths, initial);
-  }
-  /// forward(input, initial).
-  RecurrentResult operator()(const Var& input,
-                             const std::array<Var, cell::kMaxStates>& initial = {}) {
-    return forward(input, initial);
-  }
-  /// forward(input, lengths, initial).
-  RecurrentResult operator()(const Var& input, const IndexTensor& lengths,
-                             const std::array<Var, cell::kMaxStates>& initial = {}) {
-    return forward(input, lengths, initial);
-  }
+      : SequenceLayer(Cell::name, cell::spec<Cell>(), options, detail::initialise_of<Cell>()) {}
   /// The options the layer was built with.
   const RecurrentOptions& options() const { return recurrent_options(); }
 };

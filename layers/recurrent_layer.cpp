@@ -313,5 +313,15 @@ void require_probability(const char* layer, const char* option, float p) {
                      std::to_string(p));
 }
 
+void require_sequence_input(const char* layer, const Var& input, std::size_t input_size,
+                            bool batch_first) {
+  if (input.defined() && input.rank() == 3 && input.dim(2) == input_size && input.dim(0) > 0 &&
+      input.dim(1) > 0)
+    return;
+  throw ShapeError(std::string(layer) + ": expected input " + (batch_first ? "[B, T, " : "[T, B, ") +
+                   std::to_string(input_size) + "] (T, B > 0) but got " +
+                   (input.defined() ? shape_str(input.shape()) : std::string("an empty Var")));
+}
+
 }  // namespace detail
 }  // namespace recur::nn

@@ -140,6 +140,48 @@ class RecurrentLayer : public Module {
   std::vector<DirectionParameters> parameters_;  // index: layer * directions + direction
 };
 
+/// A recurrent layer with the forward calls of torch.nn.LSTM (a whole sequence, or a padded
+/// batch with lengths, from given or zero states): nn::Recurrent<Cell> and the zoo's layers.
+class SequenceLayer : public RecurrentLayer {
+ public:
+  /// Runs the whole sequence from `initial` ([L*D, B, width] per state, h first, empty for
+  /// zeros). @param input [T, B, I] ([B, T, I] with batch_first), or [T, I] unbatched.
+  /// @param initial The initial states in the cell's order.
+  /// @throws recur::ShapeError naming the layer when the input or a state does not fit.
+  RecurrentResult forward(const Var& input,
+                          const std::array<Var, cell::kMaxStates>& initial = {}) {
+    return sequence(input, nullptr, initial);
+  }
+  /// A padded batch: sequence b is `lengths(b)` steps long (1 to T), with PyTorch's
+  /// packed-sequence meaning (see nn::LSTM).
+  /// @param input The padded batch. @param lengths Each sequence's length [B], in [1, T].
+  /// @param initial The initial states, or empty for zeros.
+  /// @throws recur::ValueError for a bad length; otherwise as forward().
+  RecurrentResult forward(const Var& input, const IndexTensor& lengths,
+                          const std::array<Var, cell::kMaxStates>& initial = {}) {
+    return sequence(input, &lengths, initial);
+  }
+  /// forward(input, initial).
+  RecurrentResult operator()(const Var& input,
+                             const std::array<Var, cell::kMaxStates>& initial = {}) {
+    return forward(input, initial);
+  }
+  /// forward(input, lengths, initial).
+  RecurrentResult operator()(const Var& input, const IndexTensor& lengths,
+                             const std::array<Var, cell::kMaxStates>& initial = {}) {
+    return forward(input, lengths, initial);
+  }
+
+ protected:
+  using RecurrentLayer::RecurrentLayer;
+  /// The forward pass; the engine's by default. A layer with another path (minGRU's parallel
+  /// scan) overrides it.
+  virtual RecurrentResult sequence(const Var& input, const IndexTensor* lengths,
+                                   const std::array<Var, cell::kMaxStates>& initial) {
+    return run(input, lengths, initial);
+  }
+};
+
 /// The shared implementation of the one-step cells (RNNCell, LSTMCell, GRUCell and
 /// nn::RecurrentCell<Cell>): parameters weight_ih, weight_hh, bias_ih, bias_hh and the cell's
 /// vectors, without a layer suffix, as torch.nn's cells name them.
@@ -201,6 +243,11 @@ void require_positive(const char* layer, const char* option, std::size_t value);
 
 /// @throws recur::ValueError naming `layer` unless 0 <= p < 1.
 void require_probability(const char* layer, const char* option, float p);
+
+/// @throws recur::ShapeError naming `layer` unless `input` is a batch of sequences
+///         [T, B, input_size] ([B, T, input_size] with `batch_first`) with T, B > 0.
+void require_sequence_input(const char* layer, const Var& input, std::size_t input_size,
+                            bool batch_first);
 
 }  // namespace detail
 }  // namespace recur::nn

@@ -9,7 +9,7 @@ namespace recur::nn {
 const cell::CellSpec& detail::cifg_lstm_spec() { return cell::spec<cells::CIFGLSTM>(); }
 
 CIFGLSTM::CIFGLSTM(const CIFGLSTMOptions& options)
-    : ZooLayer("CIFGLSTM", detail::cifg_lstm_spec(), options,
+    : SequenceLayer("CIFGLSTM", detail::cifg_lstm_spec(), options,
                detail::initialise_of<cells::CIFGLSTM>()) {}
 
 }  // namespace recur::nn

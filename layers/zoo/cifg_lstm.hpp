@@ -8,7 +8,6 @@
 
 #include "autograd/cell_declaration.hpp"
 #include "layers/recurrent_layer.hpp"
-#include "layers/zoo/zoo_layer.hpp"
 
 namespace recur::nn {
 namespace cells {
@@ -58,7 +57,7 @@ using CIFGLSTMOptions = RecurrentOptions;
 /// recur::nn::RecurrentResult r = lstm(x);   // r.states: {h_n, c_n}
 /// @endcode
 /// @see @ref recurrent_zoo "The recurrent zoo".
-class CIFGLSTM : public detail::ZooLayer {
+class CIFGLSTM : public detail::SequenceLayer {
  public:
   /// A layer with freshly initialised weights. @throws recur::ValueError for bad options.
   explicit CIFGLSTM(const CIFGLSTMOptions& options);

@@ -36,7 +36,7 @@ void linear_of_concatenation(CellParameters& p) {
 const cell::CellSpec& detail::cornn_spec() { return cell::spec<cells::CoRNN>(); }
 
 CoRNN::CoRNN(const CoRNNOptions& options)
-    : ZooLayer("CoRNN", detail::cornn_spec(), options_of(options), &linear_of_concatenation),
+    : SequenceLayer("CoRNN", detail::cornn_spec(), options_of(options), &linear_of_concatenation),
       options_(options) {
   const std::size_t directions = options.bidirectional ? 2 : 1;
   for (std::size_t layer = 0; layer < options.num_layers; ++layer)

@@ -10,7 +10,6 @@
 
 #include "autograd/cell_declaration.hpp"
 #include "layers/recurrent_layer.hpp"
-#include "layers/zoo/zoo_layer.hpp"
 
 namespace recur::nn {
 namespace cells {
@@ -69,7 +68,7 @@ struct CoRNNOptions {
 /// recur::nn::RecurrentResult r = rnn(x);   // r.states: {y_n, z_n}
 /// @endcode
 /// @see @ref recurrent_zoo "The recurrent zoo".
-class CoRNN : public detail::ZooLayer {
+class CoRNN : public detail::SequenceLayer {
  public:
   /// A layer with freshly initialised weights. @throws recur::ValueError for bad options
   /// (dt not positive, gamma or epsilon negative).

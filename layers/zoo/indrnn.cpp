@@ -37,7 +37,7 @@ const cell::CellSpec& detail::indrnn_relu_spec() { return cell::spec<cells::IndR
 const cell::CellSpec& detail::indrnn_tanh_spec() { return cell::spec<cells::IndRNNTanh>(); }
 
 IndRNN::IndRNN(const IndRNNOptions& options)
-    : ZooLayer("IndRNN", spec_of(options), options_of(options), nullptr), options_(options) {
+    : SequenceLayer("IndRNN", spec_of(options), options_of(options), nullptr), options_(options) {
   const std::size_t directions = options.bidirectional ? 2 : 1;
   for (std::size_t layer = 0; layer < options.num_layers; ++layer)
     for (std::size_t direction = 0; direction < directions; ++direction) {

@@ -10,7 +10,6 @@
 #include "autograd/cell_declaration.hpp"
 #include "layers/cells.hpp"
 #include "layers/recurrent_layer.hpp"
-#include "layers/zoo/zoo_layer.hpp"
 
 namespace recur::nn {
 namespace cells {
@@ -85,7 +84,7 @@ struct IndRNNOptions {
 /// rnn.clamp_recurrent_weights();           // |u| <= 2^(1/1000) again
 /// @endcode
 /// @see @ref recurrent_zoo "The recurrent zoo".
-class IndRNN : public detail::ZooLayer {
+class IndRNN : public detail::SequenceLayer {
  public:
   /// A layer with freshly initialised weights: W_ih and b_ih as torch.nn.RNN's, u as the
   /// options say. @throws recur::ValueError for bad options (an empty or inverted u range, a

@@ -106,11 +106,7 @@ RecurrentResult LayerNormLSTM::forward(const Var& input,
   const LayerNormLSTMOptions& o = options_;
   const std::string name = kName;
   const ModuleScope scope(this->name());
-  if (!input.defined() || input.rank() != 3 || input.dim(2) != o.input_size ||
-      input.dim(0) == 0 || input.dim(1) == 0)
-    throw ShapeError(name + ": expected input " + (o.batch_first ? "[B, T, " : "[T, B, ") +
-                     std::to_string(o.input_size) + "] (T, B > 0) but got " +
-                     (input.defined() ? shape_str(input.shape()) : std::string("an empty Var")));
+  detail::require_sequence_input(kName, input, o.input_size, o.batch_first);
   const std::size_t directions = o.bidirectional ? 2 : 1, H = o.hidden_size;
   const std::size_t batch = input.dim(o.batch_first ? 0 : 1), count = o.num_layers * directions;
   for (std::size_t k = 0; k < cell::kMaxStates; ++k) {

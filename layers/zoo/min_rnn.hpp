@@ -10,7 +10,6 @@
 #include "autograd/cell_declaration.hpp"
 #include "autograd/var.hpp"
 #include "layers/recurrent_layer.hpp"
-#include "layers/zoo/zoo_layer.hpp"
 
 namespace recur::nn {
 namespace cells {
@@ -48,7 +47,7 @@ namespace detail {
 /// A sequence layer whose recurrence is h_t = a_t h_{t-1} + b_t with a_t and b_t from x_t only:
 /// runs on the engine (the cell's step, loop over time), or with `parallel_scan` as
 /// log_space_scan over each layer and direction.
-class ScanLayer : public ZooLayer {
+class ScanLayer : public SequenceLayer {
  public:
   /// Whether forward() takes the parallel scan.
   bool parallel_scan() const { return parallel_scan_; }
@@ -59,7 +58,7 @@ class ScanLayer : public ZooLayer {
   /// As RecurrentLayer's; `parallel_scan` chooses the path.
   ScanLayer(const char* name, const cell::CellSpec& cell, const RecurrentOptions& options,
             void (*initialise)(CellParameters&), bool parallel_scan)
-      : ZooLayer(name, cell, options, initialise), parallel_scan_(parallel_scan) {}
+      : SequenceLayer(name, cell, options, initialise), parallel_scan_(parallel_scan) {}
   /// The engine, or the scan. @throws recur::ValueError for lengths on the scan path.
   RecurrentResult sequence(const Var& input, const IndexTensor* lengths,
                            const std::array<Var, cell::kMaxStates>& initial) override;

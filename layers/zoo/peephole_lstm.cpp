@@ -9,7 +9,7 @@ namespace recur::nn {
 const cell::CellSpec& detail::peephole_lstm_spec() { return cell::spec<cells::PeepholeLSTM>(); }
 
 PeepholeLSTM::PeepholeLSTM(const PeepholeLSTMOptions& options)
-    : ZooLayer("PeepholeLSTM", detail::peephole_lstm_spec(), options,
+    : SequenceLayer("PeepholeLSTM", detail::peephole_lstm_spec(), options,
                detail::initialise_of<cells::PeepholeLSTM>()) {}
 
 }  // namespace recur::nn

@@ -10,7 +10,6 @@
 
 #include "autograd/cell_declaration.hpp"
 #include "layers/recurrent_layer.hpp"
-#include "layers/zoo/zoo_layer.hpp"
 
 namespace recur::nn {
 namespace cells {
@@ -64,7 +63,7 @@ using PeepholeLSTMOptions = RecurrentOptions;
 /// recur::Var h_n = r.states[0], c_n = r.states[1];
 /// @endcode
 /// @see @ref recurrent_zoo "The recurrent zoo".
-class PeepholeLSTM : public detail::ZooLayer {
+class PeepholeLSTM : public detail::SequenceLayer {
  public:
   /// A layer with freshly initialised weights. @throws recur::ValueError for bad options.
   explicit PeepholeLSTM(const PeepholeLSTMOptions& options);

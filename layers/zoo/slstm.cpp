@@ -17,6 +17,6 @@ RecurrentOptions options_of(const SLSTMOptions& o) {
 const cell::CellSpec& detail::slstm_spec() { return cell::spec<cells::SLSTM>(); }
 
 SLSTM::SLSTM(const SLSTMOptions& options)
-    : ZooLayer("SLSTM", detail::slstm_spec(), options_of(options), nullptr), options_(options) {}
+    : SequenceLayer("SLSTM", detail::slstm_spec(), options_of(options), nullptr), options_(options) {}
 
 }  // namespace recur::nn

@@ -10,7 +10,6 @@
 #include "autograd/cell_declaration.hpp"
 #include "autograd/ops/activations.hpp"  // log_sigmoid on Vars, for the reference step
 #include "layers/recurrent_layer.hpp"
-#include "layers/zoo/zoo_layer.hpp"
 
 namespace recur::nn {
 namespace cells {
@@ -62,7 +61,7 @@ struct SLSTMOptions {
 /// recur::nn::RecurrentResult r = rnn(x);   // r.output [T, B, 64]
 /// @endcode
 /// @see @ref recurrent_zoo "The recurrent zoo".
-class SLSTM : public detail::ZooLayer {
+class SLSTM : public detail::SequenceLayer {
  public:
   /// A layer with freshly initialised weights. @throws recur::ValueError for bad options.
   explicit SLSTM(const SLSTMOptions& options);

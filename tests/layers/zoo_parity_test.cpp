@@ -65,7 +65,7 @@ void expect_close(const std::string& label, const Tensor& ours, const Tensor& th
 }
 
 // The layer a fixture describes (config.cell in gen_zoo.py's CELLS order).
-std::unique_ptr<nn::detail::ZooLayer> make_layer(const test::Fixture& f, bool parallel_scan) {
+std::unique_ptr<nn::detail::SequenceLayer> make_layer(const test::Fixture& f, bool parallel_scan) {
   const auto size = [&](const char* key) { return static_cast<std::size_t>(f.config(key)); };
   const std::size_t in = size("input_size"), hidden = size("hidden_size");
   const std::size_t layers = size("num_layers");
@@ -157,8 +157,8 @@ Subject make_subject(const test::Fixture& f, bool parallel_scan) {
     subject.module = std::move(layer);
     return subject;
   }
-  std::unique_ptr<nn::detail::ZooLayer> layer = make_layer(f, parallel_scan);
-  nn::detail::ZooLayer* raw = layer.get();
+  std::unique_ptr<nn::detail::SequenceLayer> layer = make_layer(f, parallel_scan);
+  nn::detail::SequenceLayer* raw = layer.get();
   for (std::size_t k = 0; k < raw->cell().states; ++k)
     subject.states.push_back(raw->cell().state_names[k]);
   subject.run = [raw](const Var& x, const IndexTensor* lengths,

@@ -44,10 +44,10 @@ struct ZooOptions {
   std::size_t num_layers = 1;
   bool batch_first = false, bidirectional = false;
 };
-inline std::vector<std::pair<std::string, std::function<std::unique_ptr<nn::detail::ZooLayer>(
+inline std::vector<std::pair<std::string, std::function<std::unique_ptr<nn::detail::SequenceLayer>(
                                        const ZooOptions&)>>>
 zoo() {
-  using Made = std::unique_ptr<nn::detail::ZooLayer>;
+  using Made = std::unique_ptr<nn::detail::SequenceLayer>;
   return {
       {"PeepholeLSTM", [](const ZooOptions& o) -> Made {
          return std::make_unique<nn::PeepholeLSTM>(nn::PeepholeLSTMOptions{
@@ -103,7 +103,7 @@ struct Outcome {
   std::vector<Tensor> grads;   // each parameter's, then the input's and the initial states'
 };
 
-inline Outcome run_once(nn::detail::ZooLayer& layer, const Tensor& x, const IndexTensor* lengths,
+inline Outcome run_once(nn::detail::SequenceLayer& layer, const Tensor& x, const IndexTensor* lengths,
                  const std::vector<Tensor>& initial) {
   layer.zero_grad();
   Tape tape;
@@ -135,7 +135,7 @@ inline void expect_same(const Outcome& a, const Outcome& b, double rtol, double 
         RECUR_CHECK_CLOSE(a.grads[i], b.grads[i], grad_rtol, grad_atol);
 }
 
-inline std::vector<Tensor> initial_states(const nn::detail::ZooLayer& layer, std::size_t count,
+inline std::vector<Tensor> initial_states(const nn::detail::SequenceLayer& layer, std::size_t count,
                                    std::size_t batch, std::uint64_t seed) {
   std::vector<Tensor> states;
   for (std::size_t k = 0; k < layer.cell().states; ++k) {

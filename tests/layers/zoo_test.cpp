@@ -17,7 +17,7 @@ BOOST_AUTO_TEST_CASE(every_zoo_layer_equals_its_reference_path_with_every_option
   const IndexTensor lengths = {6, 2, 5, 3};
   for (const auto& [name, make] : zoo())
     BOOST_TEST_CONTEXT(name) {
-      std::unique_ptr<nn::detail::ZooLayer> layer = make(options);
+      std::unique_ptr<nn::detail::SequenceLayer> layer = make(options);
       const std::vector<Tensor> initial = initial_states(*layer, 4, B, 7);
       for (const IndexTensor* l : {static_cast<const IndexTensor*>(nullptr), &lengths})
         BOOST_TEST_CONTEXT((l ? "padded" : "full")) {
@@ -144,7 +144,7 @@ BOOST_AUTO_TEST_CASE(zoo_layers_refuse_bad_input_naming_the_cell_and_shapes) {
   for (bool scan : {false, true})
     for (const auto& [name, make] : zoo())
       BOOST_TEST_CONTEXT(name << (scan ? " scan" : "")) {
-        std::unique_ptr<nn::detail::ZooLayer> layer = make({});
+        std::unique_ptr<nn::detail::SequenceLayer> layer = make({});
         auto* min = dynamic_cast<nn::detail::ScanLayer*>(layer.get());
         if (min) min->set_parallel_scan(scan);
         else if (scan) continue;
