@@ -27,9 +27,10 @@ struct AttentionOptions {
   /// about 1.9 GiB at the sweep's batch of 32, most of it the [T, T] scores.
   std::size_t max_positions = 513;
   /// Under no_grad, batches are read in slices of at most this many sequence x query x key
-  /// scores: at T = 513, 31 sequences (130 MB per score tensor) instead of the 256 that
-  /// test_accuracy() passes at once (1 GB).
-  std::size_t eval_scores_per_slice = std::size_t{1} << 23;
+  /// scores (each head has its own, so 4 floats per score): 31 sequences at T = 130, 2 at
+  /// T = 513, so that a test holds no more than a training step of 32 sequences at T = 130
+  /// (266 MiB for a whole run at gap 128, against 515 MiB with slices of 2^21).
+  std::size_t eval_scores_per_slice = std::size_t{1} << 19;
 };
 
 /// One pre-norm block, as GPT-2: x + attention(norm1(x)), then x + mlp(norm2(x)), the
