@@ -19,6 +19,7 @@
 #include "autograd/var.hpp"
 #include "autograd/ops/activations.hpp"
 #include "autograd/ops/cumulative.hpp"
+#include "autograd/ops/rotation_scan.hpp"
 #include "autograd/ops/elementwise.hpp"
 #include "autograd/ops/indexing.hpp"
 #include "autograd/ops/layout_ops.hpp"

@@ -5,13 +5,13 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
-#include <vector>
 
 #include <xtensor/xnoalias.hpp>
 
 #include "autograd/anomaly.hpp"
 #include "autograd/ops/elementwise.hpp"
 #include "autograd/ops/linalg.hpp"
+#include "autograd/ops/rotation_scan.hpp"
 #include "autograd/ops/shape_ops.hpp"
 #include "autograd/recorder.hpp"
 #include "autograd/tape.hpp"
@@ -98,27 +98,27 @@ RecurrentResult LRU::forward(const Var& input, const std::array<Var, cell::kMaxS
   // lambda = |lambda| (cos theta + i sin theta), |lambda| = exp(-exp(nu_log))
   const Var modulus = exp(-exp(tape.parameter(*nu_log_)));
   const Var theta = exp(tape.parameter(*theta_log_));
-  const Var a = modulus * cosine(theta), b = modulus * sine(theta);  // [N]
+  const Var a = modulus * cosine(theta), b = modulus * sine(theta);  // lambda = a + ib, [N]
   const Var gamma = exp(tape.parameter(*gamma_log_));
-  const Var drive_re = linear(u, tape.parameter(*b_re_)) * gamma;  // gamma (B u), [T, B, N]
-  const Var drive_im = linear(u, tape.parameter(*b_im_)) * gamma;
-  Var x_re = initial[0].defined() ? select(initial[0], 0, 0) : tape.zeros({batch, N});
-  Var x_im = initial[1].defined() ? select(initial[1], 0, 0) : tape.zeros({batch, N});
-  std::vector<Var> states_re(T), states_im(T);
-  for (std::size_t t = 0; t < T; ++t) {
-    const Var next_re = a * x_re - b * x_im + select(drive_re, 0, t);  // Re(lambda x) + ...
-    const Var next_im = b * x_re + a * x_im + select(drive_im, 0, t);  // Im(lambda x) + ...
-    x_re = states_re[t] = next_re;
-    x_im = states_im[t] = next_im;
-  }
-  // y = Re(C x) + D u = C_re x_re - C_im x_im + D u
-  const Var y = linear(stack(states_re, 0), tape.parameter(*c_re_)) -
-                linear(stack(states_im, 0), tape.parameter(*c_im_)) +
+  // Rows of real parts, then imaginary parts: gamma (B u) as [T, B, 2N], one product.
+  const Var drive = linear(u, concat({tape.parameter(*b_re_), tape.parameter(*b_im_)}, 0)) *
+                    concat({gamma, gamma}, 0);
+  // x_{-1}: the given parts (each [1, B, N]) side by side, zeros for a part not given.
+  const auto part = [&](const Var& state) {
+    return state.defined() ? select(state, 0, 0) : tape.zeros({batch, N});
+  };
+  const Var start = initial[0].defined() || initial[1].defined()
+                        ? concat({part(initial[0]), part(initial[1])}, 1)
+                        : Var();
+  const Var states = rotation_scan(a, b, drive, start);  // [T, B, 2N]
+  // y = Re(C x) + D u = C_re Re x - C_im Im x + D u, one product.
+  const Var y = linear(states, concat({tape.parameter(*c_re_), -tape.parameter(*c_im_)}, 1)) +
                 u * tape.parameter(*d_);
+  const Var last = select(states, 0, T - 1);
   RecurrentResult result;
   result.output = o.batch_first ? transpose(y, 0, 1) : y;
-  result.states[0] = reshape(x_re, {1, batch, N});
-  result.states[1] = reshape(x_im, {1, batch, N});
+  result.states[0] = reshape(slice(last, 1, 0, N), {1, batch, N});
+  result.states[1] = reshape(slice(last, 1, N, 2 * N), {1, batch, N});
   return result;
 }
 

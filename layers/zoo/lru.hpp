@@ -32,7 +32,8 @@ struct LRUOptions {
 /// x as real and imaginary parts: each lambda is a 2x2 rotation-and-scaling block.
 ///
 /// A composite module (the readout C mixes the states, which a pointwise engine step cannot
-/// express): its steps are ops on the tape. Parameters, named as the paper's code: nu_log,
+/// express): B u and the readout are one product each over all steps, and the recurrence one
+/// recur::rotation_scan node. Parameters, named as the paper's code: nu_log,
 /// theta_log, gamma_log [N], B_re, B_im [N, H], C_re, C_im [H, N], D [H]. Initialisation: the
 /// paper's ring (|lambda| uniform on the ring r_min..r_max by area, phase uniform), gamma
 /// normalised to sqrt(1 - |lambda|^2), B ~ N(0, 1/(2H)), C ~ N(0, 1/N), D ~ N(0, 1).
