@@ -8,7 +8,8 @@
 //
 // --cell lstm|gru|rnn, or a layer of the zoo (layers/zoo/): peephole, cifg, indrnn, mingru,
 // minlstm, cornn, slstm (each declared on the engine), mingru-scan and minlstm-scan (their
-// parallel scan in log space); compare one with --cell lstm at the same sizes. --lengths
+// parallel scan in log space), lnlstm, lru and lmu (composite modules, one layer for the last
+// two); compare one with --cell lstm at the same sizes. --lengths
 // ragged gives sequence b a length spread evenly over [T/2, T] (a padded batch, in no
 // particular order); --recurrent-dropout and --proj set the layer's options of those names.
 //
@@ -60,13 +61,14 @@ struct Options {
 };
 
 // What the bench needs to know of a cell: its gate blocks, how many states W_hh reads side by
-// side (0: it has no W_hh), and whether it takes --proj and --recurrent-dropout.
+// side (0: it has no W_hh), whether it takes --proj and --recurrent-dropout, and whether it is a
+// composite module of ops on the tape (no GEMM model, no padded batches).
 struct CellInfo {
   const char* name;
   std::size_t gates, recurrent;
-  bool projects, recurrent_dropout;
+  bool projects, recurrent_dropout, composite = false;
 };
-constexpr std::array<CellInfo, 12> kCells{{{"lstm", 4, 1, true, true},
+constexpr std::array<CellInfo, 15> kCells{{{"lstm", 4, 1, true, true},
                                            {"gru", 3, 1, false, true},
                                            {"rnn", 1, 1, false, true},
                                            {"peephole", 4, 1, true, true},
@@ -77,7 +79,10 @@ constexpr std::array<CellInfo, 12> kCells{{{"lstm", 4, 1, true, true},
                                            {"minlstm", 3, 0, false, false},
                                            {"minlstm-scan", 3, 0, false, false},
                                            {"cornn", 1, 2, false, true},
-                                           {"slstm", 4, 1, false, true}}};
+                                           {"slstm", 4, 1, false, true},
+                                           {"lnlstm", 0, 0, false, false, true},
+                                           {"lru", 0, 0, false, false, true},
+                                           {"lmu", 0, 0, false, false, true}}};
 
 const CellInfo* find_cell(const std::string& name) {
   for (const CellInfo& cell : kCells)
@@ -88,7 +93,7 @@ const CellInfo* find_cell(const std::string& name) {
 [[noreturn]] void usage(const char* problem) {
   std::fprintf(stderr,
                "recur_bench: %s\nusage: recur_bench --cell lstm|gru|rnn|peephole|cifg|indrnn|"
-               "mingru|mingru-scan|minlstm|minlstm-scan|cornn|slstm --batch B "
+               "mingru|mingru-scan|minlstm|minlstm-scan|cornn|slstm|lnlstm|lru|lmu --batch B "
                "--seq T --input I --hidden H --layers L --threads N --steps S --warmup W "
                "[--infer] [--classes C] [--no-gemm] [--lengths ragged|full] "
                "[--recurrent-dropout P] [--proj P] [--keep-denormals]\n",
@@ -145,7 +150,9 @@ Options parse(int argc, char** argv) {
   const CellInfo* cell = find_cell(o.cell);
   if (!cell)
     usage("--cell must be lstm, gru, rnn, peephole, cifg, indrnn, mingru, mingru-scan, minlstm, "
-          "minlstm-scan, cornn or slstm");
+          "minlstm-scan, cornn, slstm, lnlstm, lru or lmu");
+  if (cell->composite && o.ragged) usage("--lengths ragged needs a cell of the engine");
+  if ((o.cell == "lru" || o.cell == "lmu") && o.layers != 1) usage("--cell lru and lmu have one layer");
   if (o.proj && (o.proj >= o.hidden || !cell->projects))
     usage("--proj needs the lstm, peephole or cifg cell and P < H");
   if (o.recurrent_dropout > 0.0f && !cell->recurrent_dropout)
@@ -159,6 +166,17 @@ struct Recurrent {
   virtual ~Recurrent() = default;
   virtual recur::Var run(const recur::Var& x, const recur::IndexTensor* lengths) = 0;
   virtual recur::nn::Module& module() = 0;
+};
+
+// A composite module of the zoo (ops on the tape): whole batches only.
+template <class Layer, class LayerOptions>
+struct CompositeOf : Recurrent {
+  explicit CompositeOf(const LayerOptions& options) : layer(options) {}
+  recur::Var run(const recur::Var& x, const recur::IndexTensor*) override {
+    return layer(x).output;
+  }
+  recur::nn::Module& module() override { return layer; }
+  Layer layer;
 };
 
 template <class Layer, class LayerOptions>
@@ -210,6 +228,19 @@ std::unique_ptr<Recurrent> make_layer(const Options& o) {
     return std::make_unique<RecurrentOf<nn::SLSTM, nn::SLSTMOptions>>(
         nn::SLSTMOptions{.input_size = o.input, .hidden_size = o.hidden, .num_layers = o.layers,
                          .recurrent_dropout = p});
+  if (o.cell == "lnlstm")
+    return std::make_unique<CompositeOf<nn::LayerNormLSTM, nn::LayerNormLSTMOptions>>(
+        nn::LayerNormLSTMOptions{.input_size = o.input, .hidden_size = o.hidden,
+                                 .num_layers = o.layers});
+  // The LRU's state is --hidden complex units; its output has the input's width.
+  if (o.cell == "lru")
+    return std::make_unique<CompositeOf<nn::LRU, nn::LRUOptions>>(
+        nn::LRUOptions{.input_size = o.input, .state_size = o.hidden});
+  // The LMU with as many Legendre coefficients as hidden units, over the whole sequence.
+  if (o.cell == "lmu")
+    return std::make_unique<CompositeOf<nn::LMU, nn::LMUOptions>>(
+        nn::LMUOptions{.input_size = o.input, .hidden_size = o.hidden, .memory_size = o.hidden,
+                       .theta = static_cast<float>(o.seq)});
   if (o.cell == "gru")
     return std::make_unique<RecurrentOf<recur::nn::GRU, recur::nn::GRUOptions>>(
         recur::nn::GRUOptions{.input_size = o.input, .hidden_size = o.hidden,
@@ -244,6 +275,7 @@ struct GemmShape {
 // backward products, with the weight gradients as one GEMM over all T*B rows.
 std::vector<GemmShape> step_gemms(const Options& o) {
   const CellInfo& cell = *find_cell(o.cell);
+  if (cell.composite) return {};  // no GEMM model: gemm_ms and the GFLOP/s print as 0
   const std::size_t gates = cell.gates * o.hidden;
   const std::size_t rows = o.seq * o.batch, h = o.hidden, p = o.proj ? o.proj : o.hidden;
   const std::size_t fed_back = cell.recurrent * p;  // columns of W_hh, 0 without it
@@ -316,7 +348,7 @@ int main(int argc, char** argv) {
   recur::default_generator().seed(0);
 
   std::unique_ptr<Recurrent> rnn = make_layer(o);
-  const std::size_t out = o.proj ? o.proj : o.hidden;
+  const std::size_t out = o.cell == "lru" ? o.input : o.proj ? o.proj : o.hidden;
   recur::Parameter head_weight(recur::default_generator().uniform({o.classes, out}, -0.06f, 0.06f));
   recur::Parameter head_bias(recur::zeros({o.classes}));
   std::vector<recur::Parameter*> parameters = rnn->module().parameters();
