@@ -15,40 +15,30 @@ namespace recur::nn {
 namespace cells {
 
 /// IndRNN (Li et al. 2018, "Independently Recurrent Neural Network (IndRNN): Building A Longer
-/// and Deeper RNN") with relu, the paper's activation: h' = relu(x W^T + b + u * h), u a vector
-/// (`weight_hh`, [H]), so there is no recurrent matrix.
-struct IndRNNReLU {
+/// and Deeper RNN"): h' = act(x W^T + b + u * h), u a vector (`weight_hh`, [H]), so there is no
+/// recurrent matrix; act is relu (the paper's) or tanh.
+template <Nonlinearity activation>
+struct IndRNNOf {
   static constexpr const char* name = "IndRNN";                ///< For messages.
   static constexpr std::size_t gates = 1;                      ///< z = x W_ih^T + b_ih
   static constexpr std::array<const char*, 1> states{"h"};     ///< The state.
   static constexpr std::array<const char*, 1> vectors{"weight_hh"};  ///< u, one per unit.
   /// No W_hh: h enters through u * h in the step.
   static constexpr cell::Recurrence recurrence = cell::Recurrence::none;
-  /// h' = relu(z + u h).
+  /// h' = act(z + u h).
   static auto step(const auto& in) {
     const auto& [z] = in.gates;
     const auto& [h] = in.state;
     const auto& [u] = in.vectors;
-    return std::tuple{relu(z + u * h)};
+    if constexpr (activation == Nonlinearity::relu) return std::tuple{relu(z + u * h)};
+    else return std::tuple{tanh(z + u * h)};
   }
 };
 
-/// IndRNN with tanh: h' = tanh(x W^T + b + u * h).
-struct IndRNNTanh {
-  static constexpr const char* name = "IndRNN";                ///< For messages.
-  static constexpr std::size_t gates = 1;                      ///< z = x W_ih^T + b_ih
-  static constexpr std::array<const char*, 1> states{"h"};     ///< The state.
-  static constexpr std::array<const char*, 1> vectors{"weight_hh"};  ///< u, one per unit.
-  /// No W_hh: h enters through u * h in the step.
-  static constexpr cell::Recurrence recurrence = cell::Recurrence::none;
-  /// h' = tanh(z + u h).
-  static auto step(const auto& in) {
-    const auto& [z] = in.gates;
-    const auto& [h] = in.state;
-    const auto& [u] = in.vectors;
-    return std::tuple{tanh(z + u * h)};
-  }
-};
+/// IndRNN with relu, the paper's activation.
+using IndRNNReLU = IndRNNOf<Nonlinearity::relu>;
+/// IndRNN with tanh.
+using IndRNNTanh = IndRNNOf<Nonlinearity::tanh>;
 
 }  // namespace cells
 

@@ -36,20 +36,8 @@ struct MinGRU {
 
 }  // namespace cells
 
-/// Options of MinGRU: torch.nn.GRU's (no projection, no recurrent dropout: there is no W_hh),
-/// and the training path.
-struct MinGRUOptions {
-  std::size_t input_size = 0;   ///< I, features per step.
-  std::size_t hidden_size = 0;  ///< H, units.
-  std::size_t num_layers = 1;   ///< Stacked layers.
-  bool bias = true;             ///< Adds bias_ih.
-  bool batch_first = false;     ///< Input and output [B, T, F], not [T, B, F].
-  float dropout = 0.0f;         ///< Dropout on each layer's output but the last, in training.
-  bool bidirectional = false;   ///< Adds a reverse direction (D = 2).
-  /// Runs forward() as the paper's parallel scan in log space (recur::nn::log_space_scan)
-  /// instead of the engine's step loop; same parameters and results. It takes no lengths.
-  bool parallel_scan = false;
-};
+/// Options of MinGRU.
+using MinGRUOptions = MinRNNOptions;
 
 /// A multi-layer minGRU (Feng et al. 2024): z = sigmoid(x W_z^T + b_z), h~ = g(x W_h^T + b_h),
 /// h' = (1 - z) h + z h~, g(k) = k + 1/2 for k >= 0, sigmoid(k) below.

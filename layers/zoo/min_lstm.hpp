@@ -38,18 +38,8 @@ struct MinLSTM {
 
 }  // namespace cells
 
-/// Options of MinLSTM; as MinGRUOptions.
-struct MinLSTMOptions {
-  std::size_t input_size = 0;   ///< I, features per step.
-  std::size_t hidden_size = 0;  ///< H, units.
-  std::size_t num_layers = 1;   ///< Stacked layers.
-  bool bias = true;             ///< Adds bias_ih.
-  bool batch_first = false;     ///< Input and output [B, T, F], not [T, B, F].
-  float dropout = 0.0f;         ///< Dropout on each layer's output but the last, in training.
-  bool bidirectional = false;   ///< Adds a reverse direction (D = 2).
-  /// Runs forward() as the paper's parallel scan in log space; it takes no lengths.
-  bool parallel_scan = false;
-};
+/// Options of MinLSTM.
+using MinLSTMOptions = MinRNNOptions;
 
 /// A multi-layer minLSTM (Feng et al. 2024): f' = f / (f + i), i' = i / (f + i),
 /// h' = f' h + i' g(x W_h^T + b_h), with f, i sigmoids of affine maps of x.

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <utility>
 
 #include "autograd/cell_declaration.hpp"
@@ -23,6 +24,21 @@ auto positive_candidate(const T& k) {
 }
 
 }  // namespace cells
+
+/// Options of MinGRU and MinLSTM: torch.nn.GRU's (no projection, no recurrent dropout: there is
+/// no W_hh), and the training path.
+struct MinRNNOptions {
+  std::size_t input_size = 0;   ///< I, features per step.
+  std::size_t hidden_size = 0;  ///< H, units.
+  std::size_t num_layers = 1;   ///< Stacked layers.
+  bool bias = true;             ///< Adds bias_ih.
+  bool batch_first = false;     ///< Input and output [B, T, F], not [T, B, F].
+  float dropout = 0.0f;         ///< Dropout on each layer's output but the last, in training.
+  bool bidirectional = false;   ///< Adds a reverse direction (D = 2).
+  /// Runs forward() as the paper's parallel scan in log space (recur::nn::log_space_scan)
+  /// instead of the engine's step loop; same parameters and results. It takes no lengths.
+  bool parallel_scan = false;
+};
 
 /// log g(k) of cells::positive_candidate, computed without forming g: log_sigmoid(min(k, 0)) +
 /// log(1 + 2 max(k, 0)), finite for any k.
