@@ -57,6 +57,10 @@ int main(int argc, char** argv) {
   app.add_option("--lr", lr, "Adam's learning rate");
   app.add_option("--forget-bias", forget_bias, "LSTM forget-gate bias at initialisation")
       ->capture_default_str();
+  bool indrnn_memory_init = false;
+  app.add_flag("--indrnn-memory-init", indrnn_memory_init,
+               "draw IndRNN's u from [(1/2)^(1/T), 1], the paper's initialisation for long "
+               "sequences, instead of U(0, 1)");
   app.add_option("--keys", task.keys, "K, the number of classes (chance is 1/K)")->capture_default_str();
   app.add_option("--threads", threads, "threads of recur's team for a training that runs alone "
                                        "(the curriculum, the streamed tests); runs spread over "
@@ -111,6 +115,7 @@ int main(int argc, char** argv) {
     // the runs cannot also be spread over threads (their collectives would interleave).
     sweep.workers = distributed::world().size() > 1 ? 1 : std::max<std::size_t>(1, workers);
     sweep.model.forget_bias = forget_bias;
+    sweep.model.indrnn_memory_init = indrnn_memory_init;
     sweep.model.vocabulary = task.vocabulary();
     sweep.model.classes = task.keys;
     std::filesystem::create_directories(out_dir);

@@ -1,6 +1,7 @@
 #include "models.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <type_traits>
 
 #include "attention_model.hpp"
@@ -106,9 +107,14 @@ RecurrentClassifier::RecurrentClassifier(const ModelOptions& options)
     case ModelKind::layer_norm_lstm:
       use(nn::LayerNormLSTM({.input_size = in, .hidden_size = hidden}));
       break;
-    case ModelKind::indrnn:
-      use(nn::IndRNN({.input_size = in, .hidden_size = hidden}));
+    case ModelKind::indrnn: {
+      nn::IndRNNOptions indrnn{.input_size = in, .hidden_size = hidden};
+      if (options.indrnn_memory_init)
+        indrnn.recurrent_init_min =
+            static_cast<float>(std::pow(0.5, 1.0 / static_cast<double>(length)));
+      use(nn::IndRNN(indrnn));
       break;
+    }
     case ModelKind::min_gru:
       use(nn::MinGRU({.input_size = in, .hidden_size = hidden}));
       break;

@@ -49,6 +49,10 @@ struct ModelOptions {
   /// the LMU's window theta, so that the LMU's memory spans the whole sequence by construction.
   std::size_t sequence_length = 0;
   std::size_t lmu_memory = 32;   ///< The LMU's Legendre coefficients d.
+  /// IndRNN's u drawn from [(1/2)^(1/T), 1] with T the sequence length, as the paper's code for
+  /// its long-sequence (adding) experiments draws the last layer's, instead of the layer's
+  /// default U(0, 1).
+  bool indrnn_memory_init = false;
 };
 
 /// The recurrent state carried between chunks of a long stream: the layer's states after a
