@@ -2,12 +2,12 @@
 /// How many threads recur uses, and a cap for the calls of one thread.
 ///
 /// recur runs a training step on a team of threads: a recurrence splits its batch rows (or, for
-/// small batches, its hidden units) over the team, and large matrix products split their
-/// outputs; the loss and the optimiser updates run on the calling thread. OpenBLAS is then
-/// called single-threaded by each member of the team, so the two never compete for the cores.
-/// Every split keeps each output element's arithmetic in one fixed order, so results are
-/// bitwise the same for any thread count (tests/autograd/thread_team_test.cpp). See
-/// @ref threads "Threads".
+/// small batches, its hidden units) over the team, large matrix products split their outputs,
+/// and Adam and AdamW split the elements of a large parameter; the loss runs on the calling
+/// thread. OpenBLAS is then called single-threaded by each member of the team, so the two never
+/// compete for the cores. Every split keeps each output element's arithmetic in one fixed order,
+/// so results are bitwise the same for any thread count (tests/threads/thread_team_test.cpp,
+/// threads_bitwise_test.cpp). See @ref threads "Threads".
 #pragma once
 
 namespace recur {

@@ -1,10 +1,13 @@
 #include "optim/adam.hpp"
 
+#include <array>
 #include <cmath>
+#include <xtensor/xadapt.hpp>
 #include <xtensor/xmath.hpp>
 #include <xtensor/xnoalias.hpp>
 
 #include "core/error.hpp"
+#include "core/kernels/team.hpp"
 
 namespace recur::optim {
 namespace {
@@ -29,21 +32,34 @@ template <class Options>
 void adam_update(Tensor& value, const Tensor& grad, Tensor& exp_avg, Tensor& exp_avg_sq,
                  Tensor* max_exp_avg_sq, std::int64_t step, const Options& options) {
   const double beta1 = options.betas[0], beta2 = options.betas[1];
-  xt::noalias(exp_avg) = static_cast<float>(beta1) * exp_avg + static_cast<float>(1 - beta1) * grad;
-  xt::noalias(exp_avg_sq) =
-      static_cast<float>(beta2) * exp_avg_sq + static_cast<float>(1 - beta2) * grad * grad;
   // Bias corrections in double, as PyTorch computes them on Python floats.
   const double bias_correction1 = 1 - std::pow(beta1, static_cast<double>(step));
   const double bias_correction2 = 1 - std::pow(beta2, static_cast<double>(step));
   const auto step_size = static_cast<float>(options.lr / bias_correction1);
   const auto bias_correction2_sqrt = static_cast<float>(std::sqrt(bias_correction2));
   const auto eps = static_cast<float>(options.eps);
-  const Tensor* second = &exp_avg_sq;
-  if (max_exp_avg_sq) {
-    xt::noalias(*max_exp_avg_sq) = xt::maximum(*max_exp_avg_sq, exp_avg_sq);
-    second = max_exp_avg_sq;
-  }
-  xt::noalias(value) = value - step_size * exp_avg / (xt::sqrt(*second) / bias_correction2_sqrt + eps);
+  const auto b1 = static_cast<float>(beta1), one_minus_b1 = static_cast<float>(1 - beta1);
+  const auto b2 = static_cast<float>(beta2), one_minus_b2 = static_cast<float>(1 - beta2);
+  // Every element's update is its own: the team splits the elements of a large parameter (in
+  // whole grains, at least 64K per member), and each result is bitwise the same on any number
+  // of threads.
+  kernels::parallel_for(value.size(), 256, 65536, [&](std::size_t begin, std::size_t end) {
+    const std::array<std::size_t, 1> shape{end - begin};
+    const auto part = [&](Tensor& tensor) {
+      return xt::adapt(tensor.data() + begin, end - begin, xt::no_ownership(), shape);
+    };
+    auto p = part(value), m = part(exp_avg), v = part(exp_avg_sq);
+    const auto g = xt::adapt(grad.data() + begin, end - begin, xt::no_ownership(), shape);
+    xt::noalias(m) = b1 * m + one_minus_b1 * g;
+    xt::noalias(v) = b2 * v + one_minus_b2 * g * g;
+    if (max_exp_avg_sq) {
+      auto most = part(*max_exp_avg_sq);
+      xt::noalias(most) = xt::maximum(most, v);
+      xt::noalias(p) = p - step_size * m / (xt::sqrt(most) / bias_correction2_sqrt + eps);
+    } else {
+      xt::noalias(p) = p - step_size * m / (xt::sqrt(v) / bias_correction2_sqrt + eps);
+    }
+  });
 }
 
 }  // namespace
