@@ -6,6 +6,7 @@
 #include "core/npy.hpp"
 
 #include <algorithm>
+#include <cstddef>
 #include <cstring>
 #include <limits>
 #include <optional>
@@ -243,14 +244,24 @@ NpyArray parse_npy(std::span<const unsigned char> bytes, const std::string& sour
                                      header_length);
   const Header header = HeaderParser(header_text, source).parse();
 
-  // The data must be exactly as long as the shape says: no more, no less, and no overflow.
+  // The data must be exactly as long as the shape says: no more, no less, and no overflow. The
+  // product of the non-zero extents must fit a signed 64-bit integer even when an extent is 0
+  // and the array empty: the tensor's strides are those products (xtensor computes them in
+  // signed integers, and a fuzzer found (0, 11, ..., 111511, ...) overflowing them).
   const std::size_t item_size = dtype_size(header.dtype);
+  const auto largest = static_cast<std::size_t>(std::numeric_limits<std::ptrdiff_t>::max());
   std::size_t expected = item_size;
+  bool empty = false;
   for (std::size_t extent : header.shape) {
-    if (extent != 0 && expected > std::numeric_limits<std::size_t>::max() / extent)
+    if (extent == 0) {
+      empty = true;
+      continue;
+    }
+    if (expected > largest / extent)
       fail(source, "the shape " + shape_str(header.shape) + " is too large");
     expected *= extent;
   }
+  if (empty) expected = 0;
   const std::size_t actual = bytes.size() - prefix - header_length;
   if (actual != expected)
     fail(source, std::string(actual < expected ? "truncated" : "too long") + ": a " +

@@ -190,6 +190,8 @@ BOOST_AUTO_TEST_CASE(malformed_headers_throw_io_error) {
   check(make_npy(header_for("<f4", "(2, x)"), 24), "malformed header");
   check(make_npy(header_for("<f4", "(99999999999999999999999, 3)"), 0), "too large");
   check(make_npy(header_for("<f8", "(4294967296, 4294967296)"), 0), "too large");
+  // Empty (an extent is 0), but the other extents' product, the strides, would overflow.
+  check(make_npy(header_for("<f4", "(0, 4294967296, 4294967296)"), 0), "too large");
   check(make_npy(header_for("<f4", "[2, 3]"), 24), "malformed header");
   check(make_npy(header_for("|f4", "(2,)"), 8), "byte order");
   check(make_npy(header_for("<f2", "(2,)"), 4), "unsupported dtype");
