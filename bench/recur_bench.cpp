@@ -152,7 +152,8 @@ Options parse(int argc, char** argv) {
     usage("--cell must be lstm, gru, rnn, peephole, cifg, indrnn, mingru, mingru-scan, minlstm, "
           "minlstm-scan, cornn, slstm, lnlstm, lru or lmu");
   if (cell->composite && o.ragged) usage("--lengths ragged needs a cell of the engine");
-  if ((o.cell == "lru" || o.cell == "lmu") && o.layers != 1) usage("--cell lru and lmu have one layer");
+  if ((o.cell == "lru" || o.cell == "lmu") && o.layers != 1)
+    usage("--cell lru and lmu have one layer");
   if (o.proj && (o.proj >= o.hidden || !cell->projects))
     usage("--proj needs the lstm, peephole or cifg cell and P < H");
   if (o.recurrent_dropout > 0.0f && !cell->recurrent_dropout)

@@ -318,8 +318,9 @@ void require_sequence_input(const char* layer, const Var& input, std::size_t inp
   if (input.defined() && input.rank() == 3 && input.dim(2) == input_size && input.dim(0) > 0 &&
       input.dim(1) > 0)
     return;
-  throw ShapeError(std::string(layer) + ": expected input " + (batch_first ? "[B, T, " : "[T, B, ") +
-                   std::to_string(input_size) + "] (T, B > 0) but got " +
+  throw ShapeError(std::string(layer) + ": expected input " +
+                   (batch_first ? "[B, T, " : "[T, B, ") + std::to_string(input_size) +
+                   "] (T, B > 0) but got " +
                    (input.defined() ? shape_str(input.shape()) : std::string("an empty Var")));
 }
 

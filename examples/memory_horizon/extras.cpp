@@ -111,8 +111,8 @@ std::vector<double> saliency(RecurrentClassifier& model, const TaskOptions& task
 // LSTM when the sweep had no baseline to rank them against).
 std::vector<ModelKind> probed_cells(const std::vector<RunRecord>& runs, const SweepOptions& sweep) {
   std::vector<ModelKind> cells{ModelKind::lstm};
-  if (std::find(sweep.models.begin(), sweep.models.end(), ModelKind::baseline) == sweep.models.end())
-    return cells;
+  const auto& models = sweep.models;
+  if (std::find(models.begin(), models.end(), ModelKind::baseline) == models.end()) return cells;
   for (const LeaderboardRow& row : leaderboard(runs, sweep)) {
     const ModelKind kind = parse_model(row.model);
     if (kind == ModelKind::lstm || kind == ModelKind::attention) continue;  // attention: no stream
@@ -222,7 +222,8 @@ void run_extras(const TaskOptions& task, const SweepOptions& sweep,
         const std::string method = curriculum ? "curriculum" : "direct";
         rows.push_back({model_name(cells[c]), method, std::to_string(target), fixed(accuracy, 4),
                         std::to_string(run.result.sequences_to_solve),
-                        std::to_string(run.result.gap_reached), std::to_string(run.result.steps_run)});
+                        std::to_string(run.result.gap_reached),
+                        std::to_string(run.result.steps_run)});
         out << "  " << std::setw(12) << model_name(cells[c]) << " " << std::setw(10) << method
             << ": accuracy " << fixed(accuracy, 3) << " at gap " << target
             << ", training gap reached " << run.result.gap_reached << ", sequences to solve "

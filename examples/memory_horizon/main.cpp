@@ -135,7 +135,8 @@ int main(int argc, char** argv) {
       for (std::size_t gap : sweep.gaps) {
         if (gap <= longest_gap(sweep, kind)) runs_total += sweep.seeds;
         else std::cout << "  " << model_name(kind) << ": gap " << gap << " skipped, past its "
-                       << "longest gap " << longest_gap(sweep, kind) << " (memory grows with T^2)\n";
+                       << "longest gap " << longest_gap(sweep, kind)
+                       << " (memory grows with T^2)\n";
       }
     Progress progress({.total = runs_total * sweep.train.steps, .label = "sweep"});
     const auto runs = run_sweep(task, sweep, [&](std::size_t step, double loss) {

@@ -1,10 +1,10 @@
 #include "training.hpp"
 
 #include <algorithm>
-#include <optional>
 #include <chrono>
 #include <cmath>
 #include <iostream>
+#include <optional>
 #include <vector>
 
 #include "autograd/no_grad.hpp"
@@ -37,15 +37,16 @@ std::size_t count_correct(const Tensor& logits, const IndexTensor& labels) {
 // The share of `count` fresh sequences that `model` classifies right, in eval mode under no_grad,
 // in batches of at most 256 sequences and 16,384 tokens (the tape keeps every step's values of a
 // batch: at gap 1000, 256 sequences took 780 MiB in the LRU; at gap 256, 254 took 809 MiB in the
-// layer-normalised LSTM, 63 take 346 MiB): `correct_in(tape, batch)` draws
-// `batch` sequences of `length` tokens, runs the model on `tape` and returns how many it got right.
+// layer-normalised LSTM, 63 take 346 MiB): `correct_in(tape, batch)` draws `batch` sequences of
+// `length` tokens, runs the model on `tape` and returns how many it got right.
 template <class CorrectIn>
 double accuracy_in_batches(SequenceClassifier& model, std::size_t count, std::size_t length,
                            CorrectIn&& correct_in) {
   model.eval();
   NoGradGuard no_grad;
   Tape tape;
-  const std::size_t largest = std::clamp<std::size_t>(16384 / std::max<std::size_t>(length, 1), 1, 256);
+  const std::size_t largest =
+      std::clamp<std::size_t>(16384 / std::max<std::size_t>(length, 1), 1, 256);
   std::size_t correct = 0, seen = 0;
   while (seen < count) {
     const std::size_t batch = std::min(largest, count - seen);
