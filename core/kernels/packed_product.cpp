@@ -273,14 +273,19 @@ void PackedRight::run(const float* const* a, const float* bias, const float* d, 
                       std::size_t m, Columns columns) const {
   const std::size_t panels = (std::min(columns.last, n_) + kPanel - 1) / kPanel;
   const std::size_t first_panel = columns.first / kPanel;
-  // Blocks of 6 rows, or of 4 when that divides m and 6 does not (a 2-row tail has too few
-  // accumulators to hide the FMA latency).
-  const std::size_t rows = (m % kRows != 0 && m % 4 == 0) ? 4 : kRows;
-  const BlockFn body = rows == 4 ? &block<4> : &block<kRows>;
-  const std::size_t full = m / rows * rows, rest = m - full;
-  // Panel-major: one panel (k x 16 floats) stays in L1 while every row block passes over it.
-  // A single last row (all of batch 1) goes across several panels at once instead.
-  const bool single = rest == 1;
+  // Blocks of 6 rows (12 accumulators) as far as they go. A tail of 1 or 2 rows has too few
+  // accumulators to hide the FMA latency, so it joins the last 6-row block as blocks of 4 and 3
+  // or 4 and 4 (m = 32: 6 6 6 6 4 4; 16: 6 6 4; 13: 6 4 3). Panel-major: one panel (k x 16
+  // floats) stays in L1 while every row block passes over it. A lone row (all of batch 1) goes
+  // across several panels at once instead.
+  std::size_t six = m / kRows, tail[2] = {m % kRows, 0};
+  if (six > 0 && (tail[0] == 1 || tail[0] == 2)) {
+    --six;
+    tail[1] = tail[0] + 2;
+    tail[0] = 4;
+  }
+  const std::size_t full = six * kRows;
+  const bool single = m == 1;
   for (std::size_t q = first_panel; q < panels; ++q) {
     const std::size_t first = q * kPanel;
     BlockArgs g{{}, part_k_.data(), parts_, panels_ + q * k_ * kPanel,
@@ -295,8 +300,9 @@ void PackedRight::run(const float* const* a, const float* bias, const float* d, 
       g.c = c + row * n_ + first;
       return g;
     };
-    for (std::size_t i = 0; i < full; i += rows) body(at(i));
-    if (rest && !single) kBlocks[rest](at(full));
+    for (std::size_t i = 0; i < full; i += kRows) block<kRows>(at(i));
+    if (tail[0] && !single) kBlocks[tail[0]](at(full));
+    if (tail[1]) kBlocks[tail[1]](at(full + tail[0]));
     if (single && (q - first_panel) % kRowPanels == 0) {
       const std::size_t count = std::min(kRowPanels, panels - q);
       BlockArgs& row = at(full);

@@ -19,7 +19,7 @@ BOOST_AUTO_TEST_SUITE(packed_product_suite)
 BOOST_AUTO_TEST_CASE(packed_product_matches_gemm_on_block_edges) {
   recur::Generator gen(17);
   recur::kernels::PackedRight packed;  // reused across shapes, as the layers reuse it
-  for (std::size_t m : {1, 2, 4, 5, 6, 7, 8, 12, 13, 32, 64})
+  for (std::size_t m : {1, 2, 4, 5, 6, 7, 8, 12, 13, 14, 16, 20, 32, 64})
     for (std::size_t n : {1, 8, 15, 16, 17, 40, 70})
       for (std::size_t k : {0, 1, 7, 64})
         for (bool transpose : {false, true})
