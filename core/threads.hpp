@@ -3,8 +3,8 @@
 ///
 /// recur runs a training step on a team of threads: a recurrence splits its batch rows (or, for
 /// small batches, its hidden units) over the team, large matrix products split their outputs,
-/// and Adam and AdamW split the elements of a large parameter; the loss runs on the calling
-/// thread. OpenBLAS is then called single-threaded by each member of the team, so the two never
+/// Adam and AdamW split the elements of a large parameter, and cross_entropy splits its rows.
+/// OpenBLAS is then called single-threaded by each member of the team, so the two never
 /// compete for the cores. Every split keeps each output element's arithmetic in one fixed order,
 /// so results are bitwise the same for any thread count (tests/threads/thread_team_test.cpp,
 /// threads_bitwise_test.cpp). See @ref threads "Threads".

@@ -5,9 +5,11 @@
 // scratch) to add them up in double blocks, and recompute what backward needs from the inputs.
 #include "autograd/ops/losses.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include <xtensor/xmath.hpp>
 #include <xtensor/xnoalias.hpp>
@@ -17,6 +19,7 @@
 #include "autograd/ops/lanes.hpp"
 #include "autograd/recorder.hpp"
 #include "core/error.hpp"
+#include "core/kernels/team.hpp"
 
 namespace recur {
 namespace {
@@ -41,6 +44,13 @@ void reduce_terms(Tensor& y, const Tensor& terms, Reduction reduction) {
   y() = static_cast<float>(reduction == Reduction::mean
                                ? total / static_cast<double>(terms.size())
                                : total);
+}
+
+// cross_entropy splits its rows over the team in parts of whole 16 rows, and wakes the team only
+// for at least 16K logits per member: fewer cost less than the wake-up.
+constexpr std::size_t kRowGrain = 16;
+std::size_t min_rows_per_thread(std::size_t classes) {
+  return std::max<std::size_t>(kRowGrain, 16384 / std::max<std::size_t>(classes, 1));
 }
 
 void require_same_shape(const char* op, const Var& input, const Var& target) {
@@ -79,47 +89,67 @@ Var cross_entropy(const Var& logits, const IndexTensor& targets, std::int64_t ig
   // Without a gradient the saved buffer is still the scratch row for e^(z - m) (pooled memory).
   const bool keep_grad = rec.requires_grad();
   float* grad_rows = rec.saved(Shape{rows, classes}).data();
+  // Each row's loss lands in its own slot (y itself for Reduction::none), and the caller adds
+  // the slots up in row order: the rows can be split over the team and the total is bitwise
+  // the same on any thread count.
+  thread_local std::vector<float> row_losses;
+  float* losses = y.data();
+  if (reduction != Reduction::none) {
+    if (row_losses.size() < rows) row_losses.resize(rows);
+    losses = row_losses.data();
+  }
   const float* z = logits.value().data();
-  double total = 0.0;
-  for (std::size_t n = 0; n < rows; ++n) {
-    const float* zn = z + n * classes;
-    float loss = 0.0f;
-    if (target[n] == ignore_index) {
-      if (keep_grad) std::fill_n(grad_rows + n * classes, classes, 0.0f);
-    } else {
+  const auto loss_of_rows = [&](std::size_t first, std::size_t last) {
+    for (std::size_t n = first; n < last; ++n) {
+      const float* zn = z + n * classes;
+      float* gn = grad_rows + n * classes;
+      losses[n] = 0.0f;
+      if (target[n] == ignore_index) {
+        if (keep_grad) std::fill_n(gn, classes, 0.0f);
+        continue;
+      }
       const float m = detail::max_of(zn, classes);
       // e^(z - m) into the saved row, normalised into softmax - onehot when backward needs it.
-      auto g = span_of(grad_rows + n * classes, classes);
+      auto g = span_of(gn, classes);
       xt::noalias(g) = xt::exp(span_of(zn, classes) - m);
-      const float sum_exp = detail::sum_of(grad_rows + n * classes, classes);
+      const float sum_exp = detail::sum_of(gn, classes);
       if (keep_grad) {
         xt::noalias(g) = g * (1.0f / sum_exp);
-        grad_rows[n * classes + static_cast<std::size_t>(target[n])] -= 1.0f;
+        gn[static_cast<std::size_t>(target[n])] -= 1.0f;
       }
-      loss = (m - zn[target[n]]) + std::log(sum_exp);
+      losses[n] = (m - zn[target[n]]) + std::log(sum_exp);
     }
-    if (reduction == Reduction::none) y.data()[n] = loss;
-    total += loss;
-  }
+  };
+  kernels::parallel_for(rows, kRowGrain, min_rows_per_thread(classes), loss_of_rows);
   // With every row ignored the mean is 0 / 0 = NaN but the gradient is zero, as in PyTorch.
   const float scale =
       reduction != Reduction::mean ? 1.0f : count == 0 ? 0.0f : 1.0f / static_cast<float>(count);
-  if (reduction == Reduction::mean) y() = static_cast<float>(total / static_cast<double>(count));
-  if (reduction == Reduction::sum) y() = static_cast<float>(total);
+  if (reduction != Reduction::none) {
+    double total = 0.0;
+    for (std::size_t n = 0; n < rows; ++n) total += losses[n];
+    y() = static_cast<float>(reduction == Reduction::mean ? total / static_cast<double>(count)
+                                                          : total);
+  }
 
   return rec.finish([reduction, scale, rows, classes](BackwardContext& ctx) {
     if (!ctx.needs_grad(0)) return;
-    Tensor& grad_logits = ctx.grad_input(0);
-    const Tensor& grad_rows = ctx.saved();
-    if (reduction != Reduction::none) {
-      xt::noalias(grad_logits) += (scale * ctx.grad_output()()) * grad_rows;
-      return;
-    }
+    float* dz = ctx.grad_input(0).data();
+    const float* grad_rows = ctx.saved().data();
     const float* dy = ctx.grad_output().data();
-    for (std::size_t n = 0; n < rows; ++n) {
-      auto dz = span_of(grad_logits.data() + n * classes, classes);
-      xt::noalias(dz) += dy[n] * span_of(grad_rows.data() + n * classes, classes);
-    }
+    // Rows split over the team like the forward pass; each element's sum is one addition.
+    kernels::parallel_for(
+        rows, kRowGrain, min_rows_per_thread(classes), [&](std::size_t first, std::size_t last) {
+          const std::size_t begin = first * classes, size = (last - first) * classes;
+          if (reduction != Reduction::none) {
+            auto d = span_of(dz + begin, size);
+            xt::noalias(d) += (scale * dy[0]) * span_of(grad_rows + begin, size);
+            return;
+          }
+          for (std::size_t n = first; n < last; ++n) {
+            auto d = span_of(dz + n * classes, classes);
+            xt::noalias(d) += dy[n] * span_of(grad_rows + n * classes, classes);
+          }
+        });
   });
 }
 

@@ -251,10 +251,9 @@ void parallel_for(std::size_t count, std::size_t grain, std::size_t min_per_thre
   const std::size_t most =
       min_per_thread ? std::max<std::size_t>(1, count / min_per_thread) : count;
   const std::size_t threads = std::min(available_threads(), most);
-  if (threads <= 1) {
-    if (count) body(0, count);
-    return;
-  }
+  if (count == 0) return;
+  // One member runs through run_team too, so that it flushes denormals as a team of several
+  // does: otherwise a denormal would be kept on one thread and flushed on two.
   run_team(threads, [&](const TeamMember& member) {
     const Range part = share(count, member.thread, member.threads, grain);
     if (part.begin < part.end) body(part.begin, part.end);
