@@ -17,6 +17,24 @@ namespace recur::kernels {
 inline constexpr std::size_t kTileWidth = 16;  // columns of C per tile (two AVX registers)
 inline constexpr std::size_t kTileRows = 6;    // rows of C per tile
 
+/// How a kernel cuts m rows of C into tiles: `six` tiles of 6 rows, then `tail[0]` and
+/// `tail[1]` rows (0: no tile). A tail of 1 or 2 rows has too few accumulators to hide the FMA
+/// latency, so it joins the last 6-row tile as tiles of 4 and 3 or 4 and 4 (m = 32: 6 6 6 6 4 4;
+/// 16: 6 6 4; 13: 6 4 3; 128: twenty 6s, 4 4).
+struct RowTiles {
+  std::size_t six;
+  std::size_t tail[2];
+};
+inline RowTiles row_tiles(std::size_t m) {
+  RowTiles tiles{m / kTileRows, {m % kTileRows, 0}};
+  if (tiles.six > 0 && (tiles.tail[0] == 1 || tiles.tail[0] == 2)) {
+    --tiles.six;
+    tiles.tail[1] = tiles.tail[0] + 2;
+    tiles.tail[0] = 4;
+  }
+  return tiles;
+}
+
 #ifdef RECUR_KERNELS_AVX2
 
 /// lo[i], hi[i] += sum_p A(i, p) * B(p, 0:16) for p < k, i < Rows: `a_at(i, p)` is the address

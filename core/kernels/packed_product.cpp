@@ -273,18 +273,11 @@ void PackedRight::run(const float* const* a, const float* bias, const float* d, 
                       std::size_t m, Columns columns) const {
   const std::size_t panels = (std::min(columns.last, n_) + kPanel - 1) / kPanel;
   const std::size_t first_panel = columns.first / kPanel;
-  // Blocks of 6 rows (12 accumulators) as far as they go. A tail of 1 or 2 rows has too few
-  // accumulators to hide the FMA latency, so it joins the last 6-row block as blocks of 4 and 3
-  // or 4 and 4 (m = 32: 6 6 6 6 4 4; 16: 6 6 4; 13: 6 4 3). Panel-major: one panel (k x 16
-  // floats) stays in L1 while every row block passes over it. A lone row (all of batch 1) goes
-  // across several panels at once instead.
-  std::size_t six = m / kRows, tail[2] = {m % kRows, 0};
-  if (six > 0 && (tail[0] == 1 || tail[0] == 2)) {
-    --six;
-    tail[1] = tail[0] + 2;
-    tail[0] = 4;
-  }
-  const std::size_t full = six * kRows;
+  // Panel-major: one panel (k x 16 floats) stays in L1 while every row block passes over it
+  // (row_tiles() cuts the rows). A lone row (all of batch 1) goes across several panels at once
+  // instead.
+  const RowTiles tiles = row_tiles(m);
+  const std::size_t full = tiles.six * kRows;
   const bool single = m == 1;
   for (std::size_t q = first_panel; q < panels; ++q) {
     const std::size_t first = q * kPanel;
@@ -301,8 +294,8 @@ void PackedRight::run(const float* const* a, const float* bias, const float* d, 
       return g;
     };
     for (std::size_t i = 0; i < full; i += kRows) block<kRows>(at(i));
-    if (tail[0] && !single) kBlocks[tail[0]](at(full));
-    if (tail[1]) kBlocks[tail[1]](at(full + tail[0]));
+    if (tiles.tail[0] && !single) kBlocks[tiles.tail[0]](at(full));
+    if (tiles.tail[1]) kBlocks[tiles.tail[1]](at(full + tiles.tail[0]));
     if (single && (q - first_panel) % kRowPanels == 0) {
       const std::size_t count = std::min(kRowPanels, panels - q);
       BlockArgs& row = at(full);

@@ -12,7 +12,7 @@ BOOST_AUTO_TEST_SUITE(transposed_product_suite)
 
 BOOST_AUTO_TEST_CASE(transposed_product_adds_a_transpose_times_b_like_gemm) {
   recur::Generator gen(29);
-  for (std::size_t m : {1, 3, 4, 6, 7, 8, 12, 13, 256})
+  for (std::size_t m : {1, 2, 3, 4, 6, 7, 8, 12, 13, 14, 16, 128, 256})
     for (std::size_t n : {1, 5, 8, 9, 16, 17, 40, 64})
       for (std::size_t k : {0, 1, 7, 64})
         for (std::size_t pad : {0, 3}) {  // extra floats per row of A and B (strided views)
