@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "core/kernels/fma_tile.hpp"
+#include "core/kernels/team.hpp"
 
 namespace recur::kernels {
 namespace {
@@ -203,7 +204,21 @@ void PackedRight::pack_rows(const float* b, bool transpose, std::size_t rows,
                             std::size_t first_row, std::size_t ld) {
   if (ld == 0) ld = transpose ? rows : n_;
   const std::size_t panels = (n_ + kPanel - 1) / kPanel;
-  for (std::size_t q = 0; q < panels; ++q) {
+  // The panels are split over the team (a copy, so any split gives the same panels): at batch 1
+  // packing the step's weights was a seventh of the calling thread's training step, with the
+  // other member waiting. At least 32K floats a member, or the wake-up costs more.
+  const std::size_t min_panels = std::max<std::size_t>(1, 32768 / std::max<std::size_t>(
+                                                                    rows * kPanel, 1));
+  parallel_for(panels, 1, min_panels, [&](std::size_t first_panel, std::size_t last_panel) {
+    pack_panels(b, transpose, rows, first_row, ld, first_panel, last_panel);
+  });
+}
+
+// pack_rows() for panels [first_panel, last_panel).
+void PackedRight::pack_panels(const float* b, bool transpose, std::size_t rows,
+                              std::size_t first_row, std::size_t ld, std::size_t first_panel,
+                              std::size_t last_panel) {
+  for (std::size_t q = first_panel; q < last_panel; ++q) {
     float* panel = panels_ + q * k_ * kPanel;
     const std::size_t first = q * kPanel, width = std::min(kPanel, n_ - first);
     float* top = panel + first_row * kPanel;

@@ -86,6 +86,8 @@ class PackedRight {
   void reserve_panels(std::size_t k, std::size_t n);
   void pack_rows(const float* b, bool transpose, std::size_t rows, std::size_t first_row,
                  std::size_t ld);
+  void pack_panels(const float* b, bool transpose, std::size_t rows, std::size_t first_row,
+                   std::size_t ld, std::size_t first_panel, std::size_t last_panel);
   void run(const float* const* a, const float* bias, const float* d, float* c, std::size_t m,
            Columns columns) const;
 };
