@@ -11,10 +11,15 @@ namespace recur {
 
 namespace {
 
-// Products at least this large (m * n * k) are split over recur's thread team, in this many
-// blocks.
+// Products at least this large (m * n * k) are split over recur's thread team.
 constexpr std::size_t kSplitWork = std::size_t{1} << 21;
-constexpr std::size_t kSplitBlocks = 6;
+
+// The blocks a split product's longer side is cut into: six, which share evenly between 1, 2 or
+// 3 members, when each block keeps 160 rows or more; else two. Every block is an OpenBLAS call
+// that packs the whole other operand again, so narrow blocks cost: one thread, k 2048, a
+// 256 x 256 result ran at 99 GFLOP/s as one call, 95 as two blocks and 86 as six; 768 x 256 at
+// 99 as two and 91 as six; 1024 x 256 at 94-100 either way.
+std::size_t split_blocks(std::size_t length) { return length >= 6 * 160 ? 6 : 2; }
 
 // One OpenBLAS call on blocks of larger matrices (strides in floats), single-threaded: recur's
 // team does the splitting (core/threads.hpp).
@@ -51,23 +56,22 @@ void blas_call(const float* a, std::size_t lda, bool transpose_a, const float* b
 void gemm_strided(const float* a, std::size_t lda, bool transpose_a, const float* b,
                   std::size_t ldb, bool transpose_b, float* c, std::size_t ldc, std::size_t m,
                   std::size_t n, std::size_t k, float alpha, float beta) {
-  // A large product is always cut into the same kSplitBlocks blocks of C's rows (or columns,
-  // when C is wider than tall), whatever the thread count, and the team's members take whole
+  // A large product is always cut into the same blocks of C's rows (or columns, when C is
+  // wider than tall) for its shape, whatever the thread count, and the team's members take whole
   // blocks: OpenBLAS's result for an element depends on how the product around it is blocked
   // (its AVX2 kernels differ in the last bits between one 1024-row call and two 512-row calls),
   // so only a split that does not depend on the thread count gives bitwise the same results on
-  // any number of threads. Six blocks share evenly between 1, 2 or 3 members; on one thread they
-  // cost about what one call does (bench/gemm_throughput).
+  // any number of threads.
   const bool by_rows = m >= n;
   const std::size_t length = by_rows ? m : n;
-  if (m * n * k < kSplitWork || length < kSplitBlocks * 16) {
+  const std::size_t blocks = split_blocks(length);
+  if (m * n * k < kSplitWork || length < blocks * 16) {
     blas_call(a, lda, transpose_a, b, ldb, transpose_b, c, ldc, m, n, k, alpha, beta, true);
     return;
   }
   const auto block = [&](std::size_t index) {
-    const std::size_t begin = length * index / kSplitBlocks / 16 * 16;
-    const std::size_t end =
-        index + 1 == kSplitBlocks ? length : length * (index + 1) / kSplitBlocks / 16 * 16;
+    const std::size_t begin = length * index / blocks / 16 * 16;
+    const std::size_t end = index + 1 == blocks ? length : length * (index + 1) / blocks / 16 * 16;
     if (by_rows) {
       const float* a_rows = transpose_a ? a + begin : a + begin * lda;
       blas_call(a_rows, lda, transpose_a, b, ldb, transpose_b, c + begin * ldc, ldc, end - begin,
@@ -79,8 +83,8 @@ void gemm_strided(const float* a, std::size_t lda, bool transpose_a, const float
     }
   };
   kernels::run_team(kernels::available_threads(), [&](const kernels::TeamMember& member) {
-    const kernels::Range blocks = kernels::share(kSplitBlocks, member.thread, member.threads);
-    for (std::size_t index = blocks.begin; index < blocks.end; ++index) block(index);
+    const kernels::Range mine = kernels::share(blocks, member.thread, member.threads);
+    for (std::size_t index = mine.begin; index < mine.end; ++index) block(index);
   });
 }
 
