@@ -1,7 +1,8 @@
 // Same answers on any thread count (issue #17): a recurrent layer's outputs and every gradient,
 // and a 100-step training trajectory, are bit for bit the same on 1, 2 and 3 threads, for the
 // paths the team splits differently (batch rows, with and without the per-step weight phase;
-// padded batches; the recurrent mask; the projection; a declared cell; batch 1).
+// padded batches; the recurrent mask; the projection; a declared cell; batch 1; the units of a
+// forward pass with large weights).
 #include <boost/test/unit_test.hpp>
 
 #include <cstring>
@@ -117,6 +118,15 @@ BOOST_AUTO_TEST_CASE(recurrent_layers_give_the_same_bits_on_one_two_and_three_th
     const Tensor x = gen.uniform({12, 16, 6}, -1, 1);
     check_same_on_every_thread_count("peephole", peephole,
                                      [&](const Var& v) { return peephole(v, lengths); }, x);
+  }
+  {  // packed weights over 2 MiB: the forward pass splits the units at batch 16 too
+    nn::LSTM lstm({.input_size = 32, .hidden_size = 384});
+    const Tensor x = gen.uniform({4, 16, 32}, -1, 1);
+    check_same_on_every_thread_count("LSTM large weights", lstm,
+                                     [&](const Var& v) { return as_result(lstm(v)); }, x);
+    nn::GRU gru({.input_size = 32, .hidden_size = 448});
+    check_same_on_every_thread_count("GRU large weights", gru,
+                                     [&](const Var& v) { return as_result(gru(v)); }, x);
   }
   {
     nn::RNN rnn({.input_size = 4, .hidden_size = 64});
