@@ -2,7 +2,8 @@
 /// How many threads recur uses, and a cap for the calls of one thread.
 ///
 /// recur runs a training step on a team of threads: a recurrence splits its batch rows (or, for
-/// small batches, its hidden units) over the team, large matrix products split their outputs,
+/// small batches and for a layer whose packed weights pass 2 MiB, its hidden units) over the
+/// team, large matrix products split their outputs,
 /// Adam and AdamW split the elements of a large parameter, and cross_entropy splits its rows.
 /// OpenBLAS is then called single-threaded by each member of the team, so the two never
 /// compete for the cores. Every split keeps each output element's arithmetic in one fixed order,

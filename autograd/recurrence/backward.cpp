@@ -177,7 +177,8 @@ void backward(BackwardContext& ctx, const Dims& d) {
     if (ctx.needs_grad(index)) initial_grads[k] = ctx.grad_input(index).data();
   }
 
-  const std::size_t by_rows = row_members(d), by_units = by_rows > 1 ? 1 : unit_members(d);
+  const std::size_t by_units = unit_members(d);
+  const std::size_t by_rows = by_units > 1 ? 1 : row_members(d);
   kernels::run_team(std::max(by_rows, by_units), [&](const kernels::TeamMember& member) {
     if (by_units > 1) {
       const kernels::Range units = unit_share(d, member);

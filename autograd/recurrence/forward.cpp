@@ -143,7 +143,7 @@ void run_forward(const Buffers& buf, const float* x, const RecurrenceInputs& in)
   float* projected = d.project_all() ? buf.at(layout.projected) : nullptr;
   const std::size_t first_with_product = d.recurrent_initial() ? 0 : 1;
 
-  const std::size_t by_units = forward_unit_members(d);
+  const std::size_t by_units = unit_members(d);
   const std::size_t by_rows = by_units > 1 ? 1 : row_members(d);
   kernels::run_team(std::max(by_rows, by_units), [&](const kernels::TeamMember& member) {
     // The input part for every step at once (small batches, or no recurrent product at all),

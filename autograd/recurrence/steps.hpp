@@ -93,27 +93,21 @@ inline std::size_t row_members(const Dims& d) {
                   std::max<std::size_t>(1, d.B / kRowsPerMember));
 }
 
-// Members a recurrence's hidden units are split over instead, when the batch is too small for
-// rows (batch 1 is all latency): each member multiplies and updates its units of every gate,
-// and all wait at a barrier once per step for the whole of h. Needs a cell that feeds back h
-// only, no projection or recurrent mask, and H a multiple of 16 (gate blocks on panel bounds);
-// at least 32 units a member.
-inline std::size_t unit_members(const Dims& d) {
-  if (d.B >= 2 * kRowsPerMember || d.R() != 1 || d.projection() || d.has(d.mask) || d.H % 16)
-    return 1;
-  return std::min(kernels::available_threads(), std::max<std::size_t>(1, d.H / 32));
-}
-
-// The forward pass splits the units at any batch size once the packed [W_ih^T; W_hh^T] is
-// larger than this: split by rows, every member streams all of it from L3 every step; split by
-// units, each streams its share. LSTM B 32, H 512 (4.5 MiB) inference took 28-30 ms on two
-// threads by units against 32 by rows; at H 256 (1.25 MiB) units lost 3-14% (LSTM, GRU, RNN).
-// The backward pass keeps its rows.
+// Members a recurrence's hidden units are split over instead of its rows: each member
+// multiplies and updates its units of every gate, and all wait at a barrier once per step for
+// the whole of h. Chosen when the batch is too small for rows (batch 1 is all latency), and at
+// any batch once the packed [W_ih^T; W_hh^T] passes kUnitSplitWeightBytes: split by rows, every
+// member streams all of it (and of W_hh in the backward pass) from L3 every step; split by
+// units, each streams its share. Two threads, LSTM B 32, H 512 (4.5 MiB): inference took
+// 0.875x the time by units, training 0.94x; at H 256 (1.25 MiB) units lost 3-14% (LSTM, GRU,
+// RNN inference). Needs a cell that feeds back h only, no projection or recurrent mask, and H a
+// multiple of 16 (gate blocks on panel bounds); at least 32 units a member.
 inline constexpr std::size_t kUnitSplitWeightBytes = std::size_t{2} << 20;
-inline std::size_t forward_unit_members(const Dims& d) {
-  const std::size_t bytes = d.G() * (d.I + d.H) * sizeof(float);
-  if (d.B < 2 * kRowsPerMember || bytes <= kUnitSplitWeightBytes) return unit_members(d);
-  if (d.R() != 1 || d.projection() || d.has(d.mask) || d.H % 16) return 1;
+inline std::size_t unit_members(const Dims& d) {
+  const bool large = d.G() * (d.I + d.H) * sizeof(float) > kUnitSplitWeightBytes;
+  if ((d.B >= 2 * kRowsPerMember && !large) || d.R() != 1 || d.projection() ||
+      d.has(d.mask) || d.H % 16)
+    return 1;
   return std::min(kernels::available_threads(), std::max<std::size_t>(1, d.H / 32));
 }
 

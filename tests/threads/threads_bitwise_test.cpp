@@ -2,7 +2,7 @@
 // and a 100-step training trajectory, are bit for bit the same on 1, 2 and 3 threads, for the
 // paths the team splits differently (batch rows, with and without the per-step weight phase;
 // padded batches; the recurrent mask; the projection; a declared cell; batch 1; the units of a
-// forward pass with large weights).
+// layer with large weights at batch 16 and at batch 1).
 #include <boost/test/unit_test.hpp>
 
 #include <cstring>
@@ -119,7 +119,7 @@ BOOST_AUTO_TEST_CASE(recurrent_layers_give_the_same_bits_on_one_two_and_three_th
     check_same_on_every_thread_count("peephole", peephole,
                                      [&](const Var& v) { return peephole(v, lengths); }, x);
   }
-  {  // packed weights over 2 MiB: the forward pass splits the units at batch 16 too
+  {  // packed weights over 2 MiB: both passes split the units at batch 16 too
     nn::LSTM lstm({.input_size = 32, .hidden_size = 384});
     const Tensor x = gen.uniform({4, 16, 32}, -1, 1);
     check_same_on_every_thread_count("LSTM large weights", lstm,
@@ -133,6 +133,12 @@ BOOST_AUTO_TEST_CASE(recurrent_layers_give_the_same_bits_on_one_two_and_three_th
     const Tensor x = gen.uniform({20, 1, 4}, -1, 1);
     check_same_on_every_thread_count("RNN batch 1", rnn,
                                      [&](const Var& v) { return as_result(rnn(v)); }, x);
+  }
+  {  // batch 1 by units with weights past the per-step phase, the input's gradient wanted
+    nn::LSTM lstm({.input_size = 16, .hidden_size = 256, .num_layers = 2});
+    const Tensor x = gen.uniform({6, 1, 16}, -1, 1);
+    check_same_on_every_thread_count("LSTM batch 1, large weights", lstm,
+                                     [&](const Var& v) { return as_result(lstm(v)); }, x);
   }
 }
 
