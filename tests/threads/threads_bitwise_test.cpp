@@ -124,6 +124,10 @@ BOOST_AUTO_TEST_CASE(recurrent_layers_give_the_same_bits_on_one_two_and_three_th
     const Tensor x = gen.uniform({4, 16, 32}, -1, 1);
     check_same_on_every_thread_count("LSTM large weights", lstm,
                                      [&](const Var& v) { return as_result(lstm(v)); }, x);
+    const IndexTensor short_lengths{4, 1, 3, 4, 2, 4, 1, 3, 4, 2, 4, 4, 3, 1, 2, 4};
+    check_same_on_every_thread_count(
+        "LSTM large weights padded", lstm,
+        [&](const Var& v) { return as_result(lstm(v, short_lengths)); }, x);
     nn::GRU gru({.input_size = 32, .hidden_size = 448});
     check_same_on_every_thread_count("GRU large weights", gru,
                                      [&](const Var& v) { return as_result(gru(v)); }, x);
