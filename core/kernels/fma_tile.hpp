@@ -17,22 +17,21 @@ namespace recur::kernels {
 inline constexpr std::size_t kTileWidth = 16;  // columns of C per tile (two AVX registers)
 inline constexpr std::size_t kTileRows = 6;    // rows of C per tile
 
-/// How a kernel cuts m rows of C into tiles: `six` tiles of 6 rows, then `tail[0]` and
-/// `tail[1]` rows (0: no tile). A tail of 1 or 2 rows has too few accumulators to hide the FMA
-/// latency, so it joins the last 6-row tile as tiles of 4 and 3 or 4 and 4 (m = 32: 6 6 6 6 4 4;
-/// 16: 6 6 4; 13: 6 4 3; 128: twenty 6s, 4 4).
-struct RowTiles {
-  std::size_t six;
-  std::size_t tail[2];
-};
-inline RowTiles row_tiles(std::size_t m) {
-  RowTiles tiles{m / kTileRows, {m % kTileRows, 0}};
-  if (tiles.six > 0 && (tiles.tail[0] == 1 || tiles.tail[0] == 2)) {
-    --tiles.six;
-    tiles.tail[1] = tiles.tail[0] + 2;
-    tiles.tail[0] = 4;
+/// Cuts m rows of C into ceil(m / 6) tiles as even as possible, the larger first, and calls
+/// `body(first_row, rows)` for each (m = 32: 6 6 5 5 5 5; 16: 6 5 5; 13: 5 4 4; 8: 4 4). A tile of
+/// 1 or 2 rows has too few accumulators to hide the FMA latency, and one of 4 fewer than 5 or 6:
+/// on an H 512 step's shape (m 32, k 576) the kernel ran at 110 GFLOP/s with 6 6 5 5 5 5 against
+/// 101-105 with 6 6 6 6 4 4.
+template <class Body>
+inline void for_each_row_tile(std::size_t m, Body body) {
+  const std::size_t tiles = (m + kTileRows - 1) / kTileRows;
+  if (tiles == 0) return;
+  const std::size_t base = m / tiles, larger = m % tiles;
+  for (std::size_t tile = 0, row = 0; tile < tiles; ++tile) {
+    const std::size_t rows = base + (tile < larger ? 1 : 0);
+    body(row, rows);
+    row += rows;
   }
-  return tiles;
 }
 
 #ifdef RECUR_KERNELS_AVX2

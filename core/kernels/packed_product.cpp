@@ -289,10 +289,8 @@ void PackedRight::run(const float* const* a, const float* bias, const float* d, 
   const std::size_t panels = (std::min(columns.last, n_) + kPanel - 1) / kPanel;
   const std::size_t first_panel = columns.first / kPanel;
   // Panel-major: one panel (k x 16 floats) stays in L1 while every row block passes over it
-  // (row_tiles() cuts the rows). A lone row (all of batch 1) goes across several panels at once
-  // instead.
-  const RowTiles tiles = row_tiles(m);
-  const std::size_t full = tiles.six * kRows;
+  // (for_each_row_tile() cuts the rows). A lone row (all of batch 1) goes across several panels
+  // at once instead.
   const bool single = m == 1;
   for (std::size_t q = first_panel; q < panels; ++q) {
     const std::size_t first = q * kPanel;
@@ -308,12 +306,11 @@ void PackedRight::run(const float* const* a, const float* bias, const float* d, 
       g.c = c + row * n_ + first;
       return g;
     };
-    for (std::size_t i = 0; i < full; i += kRows) block<kRows>(at(i));
-    if (tiles.tail[0] && !single) kBlocks[tiles.tail[0]](at(full));
-    if (tiles.tail[1]) kBlocks[tiles.tail[1]](at(full + tiles.tail[0]));
+    if (!single)
+      for_each_row_tile(m, [&](std::size_t i, std::size_t rows) { kBlocks[rows](at(i)); });
     if (single && (q - first_panel) % kRowPanels == 0) {
       const std::size_t count = std::min(kRowPanels, panels - q);
-      BlockArgs& row = at(full);
+      BlockArgs& row = at(0);
       row.width = n_ - (q + count - 1) * kPanel;  // the last of these panels' valid columns
       row.width = std::min(kPanel, row.width);
       kSingleRows[count](row);

@@ -88,8 +88,6 @@ constexpr TileFn kPartial[kRows + 1] = {nullptr, &tile<1, true>, &tile<2, true>,
 void add_transposed_product(const float* a, std::size_t lda, const float* b, std::size_t ldb,
                             std::size_t k, std::size_t m, std::size_t n, float* c,
                             std::size_t ldc) {
-  const RowTiles tiles = row_tiles(m);
-  const std::size_t full = tiles.six * kRows;
   const auto run = [&](std::size_t i, std::size_t rows, std::size_t j) {
     const std::size_t width = std::min(kWidth, n - j);
     (width == kWidth ? kFull : kPartial)[rows](
@@ -100,19 +98,13 @@ void add_transposed_product(const float* a, std::size_t lda, const float* b, std
   // in L1: B when it has no more columns than C has rows (a step's weight gradient: n = I or H,
   // m = the member's gates), otherwise A. Every tile sums its own k in order either way.
   if (n <= m) {
-    const auto across = [&](std::size_t i, std::size_t rows) {
+    for_each_row_tile(m, [&](std::size_t i, std::size_t rows) {
       for (std::size_t j = 0; j < n; j += kWidth) run(i, rows, j);
-    };
-    for (std::size_t i = 0; i < full; i += kRows) across(i, kRows);
-    if (tiles.tail[0]) across(full, tiles.tail[0]);
-    if (tiles.tail[1]) across(full + tiles.tail[0], tiles.tail[1]);
+    });
     return;
   }
-  for (std::size_t j = 0; j < n; j += kWidth) {
-    for (std::size_t i = 0; i < full; i += kRows) run(i, kRows, j);
-    if (tiles.tail[0]) run(full, tiles.tail[0], j);
-    if (tiles.tail[1]) run(full + tiles.tail[0], tiles.tail[1], j);
-  }
+  for (std::size_t j = 0; j < n; j += kWidth)
+    for_each_row_tile(m, [&](std::size_t i, std::size_t rows) { run(i, rows, j); });
 }
 
 }  // namespace recur::kernels
