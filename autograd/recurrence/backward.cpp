@@ -92,10 +92,6 @@ void Backward::after_loop() const {
       gemm_raw(d_projected(0), true, buf.h_raw(0), false, grads.weight_hr, P, H, all, 1.0f, 1.0f);
     if (grads.bias_ih || grads.bias_hh)
       kernels::parallel_for(G, 16, 64, [&](std::size_t g0, std::size_t g1) {
-        if (grads.bias_hh && grads.bias_ih && all_hidden == all_gates) {
-          add_column_sums_twice(all_gates, all, G, g0, g1, grads.bias_ih, grads.bias_hh);
-          return;
-        }
         if (grads.bias_hh) add_column_sums(all_hidden, all, G, g0, g1, grads.bias_hh);
         if (grads.bias_ih) add_column_sums(all_gates, all, G, g0, g1, grads.bias_ih);
       });

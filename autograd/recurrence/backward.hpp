@@ -25,18 +25,6 @@ inline void add_column_sums(const float* values, std::size_t rows, std::size_t w
     for (std::size_t k = first; k < last; ++k) sums[k] += values[r * width + k];
 }
 
-// add_column_sums() into two sums at once (b_ih and b_hh of a cell whose input and hidden
-// pre-activations are one: their gradients are the same sums), reading the values once.
-inline void add_column_sums_twice(const float* values, std::size_t rows, std::size_t width,
-                                  std::size_t first, std::size_t last, float* __restrict__ sums,
-                                  float* __restrict__ other) {
-  for (std::size_t r = 0; r < rows; ++r)
-    for (std::size_t k = first; k < last; ++k) {
-      sums[k] += values[r * width + k];
-      other[k] += values[r * width + k];
-    }
-}
-
 // One run's backward: what every member reads, and the passes.
 struct Backward {
   BackwardContext& ctx;

@@ -71,12 +71,8 @@ void Backward::weights_of_step(std::size_t n, const kernels::TeamMember& member)
   const kernels::Range gates = kernels::share(G, member.thread, member.threads, 16);
   const std::size_t g0 = gates.begin, g1 = gates.end;
   if (g1 > g0) {
-    if (grads.bias_hh && grads.bias_ih && d_hidden_t == d_gates_t)
-      add_column_sums_twice(d_gates_t, rows, G, g0, g1, grads.bias_ih, grads.bias_hh);
-    else {
-      if (grads.bias_hh) add_column_sums(d_hidden_t, rows, G, g0, g1, grads.bias_hh);
-      if (grads.bias_ih) add_column_sums(d_gates_t, rows, G, g0, g1, grads.bias_ih);
-    }
+    if (grads.bias_hh) add_column_sums(d_hidden_t, rows, G, g0, g1, grads.bias_hh);
+    if (grads.bias_ih) add_column_sums(d_gates_t, rows, G, g0, g1, grads.bias_ih);
     if (grads.weight_ih)
       kernels::add_transposed_product(d_gates_t + g0, G, x + t * B * I, I, rows, g1 - g0, I,
                                       grads.weight_ih + g0 * I, I);
