@@ -7,7 +7,8 @@
 // The weight gradients dW_hh = sum_t dG_t^T h_{t-1}, dW_ih = dG^T X, dX = dG W_ih, dW_hr and the
 // bias sums are added up step by step while dG_t is in cache when the weights are small
 // (Dims::stepwise), else after the loop as one GEMM each over all T*B rows (the outputs and state
-// slots are contiguous, so every step's h_{t-1} is a row block of one matrix).
+// slots are contiguous, so every step's h_{t-1} is a row block of one matrix). Split by hidden
+// units, each member adds its own columns of the bias sums in the loop at any weight size.
 //
 // On a team the batch rows are split: each member runs every step for its rows, which never
 // interact. The only sums over rows are the weight gradients and the vectors': stepwise, every
@@ -90,10 +91,15 @@ void Backward::after_loop() const {
       gemm_raw(all_gates, true, x, false, grads.weight_ih, G, I, all, 1.0f, 1.0f);
     if (grads.weight_hr)
       gemm_raw(d_projected(0), true, buf.h_raw(0), false, grads.weight_hr, P, H, all, 1.0f, 1.0f);
-    if (grads.bias_ih || grads.bias_hh)
+    // The bias gradients, unless the loop added them (split by units): each column summed over
+    // the steps newest first and the rows in order, as every other path sums it.
+    if ((grads.bias_ih || grads.bias_hh) && !biases_in_loop)
       kernels::parallel_for(G, 16, 64, [&](std::size_t g0, std::size_t g1) {
-        if (grads.bias_hh) add_column_sums(all_hidden, all, G, g0, g1, grads.bias_hh);
-        if (grads.bias_ih) add_column_sums(all_gates, all, G, g0, g1, grads.bias_ih);
+        for (std::size_t n = T; n-- > 0;) {
+          const std::size_t t = d.time(n), rows = buf.active(t);
+          if (grads.bias_hh) add_column_sums(d_hidden(t), rows, G, g0, g1, grads.bias_hh);
+          if (grads.bias_ih) add_column_sums(d_gates(t), rows, G, g0, g1, grads.bias_ih);
+        }
       });
   }
   // The vectors' gradients: each row's sum over the steps, the rows added in order.
@@ -175,6 +181,7 @@ void backward(BackwardContext& ctx, const Dims& d) {
 
   const std::size_t by_units = unit_members(d);
   const std::size_t by_rows = by_units > 1 ? 1 : row_members(d);
+  pass.biases_in_loop = by_units > 1;
   kernels::run_team(std::max(by_rows, by_units), [&](const kernels::TeamMember& member) {
     if (by_units > 1) {
       const kernels::Range units = unit_share(d, member);

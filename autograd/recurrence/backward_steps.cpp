@@ -122,6 +122,13 @@ void Backward::units_of_step(std::size_t n, const kernels::TeamMember& member,
     step.grad_state_in[k] = running;
   }
   if (width) d.cell->backward(step);
+  // This member's columns of the bias gradients, while its dG is in cache: each column is
+  // summed over the steps newest first and the rows in order, as after the loop (row split).
+  for (std::size_t g = 0; g < d.cell->gates && width; ++g) {
+    const std::size_t first = g * H + u0;
+    if (grads.bias_hh) add_column_sums(d_hidden_t, rows, G, first, first + width, grads.bias_hh);
+    if (grads.bias_ih) add_column_sums(d_gates_t, rows, G, first, first + width, grads.bias_ih);
+  }
   if (!d.stepwise() && rows < B && width)  // padded rows take part in the after-loop GEMMs
     for (std::size_t row = rows; row < B; ++row)
       for (std::size_t g = 0; g < d.cell->gates; ++g) {
@@ -134,8 +141,6 @@ void Backward::units_of_step(std::size_t n, const kernels::TeamMember& member,
   if (!d.stepwise()) return;
   for (std::size_t g = 0; g < d.cell->gates && width; ++g) {
     const std::size_t first = g * H + u0;
-    if (grads.bias_hh) add_column_sums(d_hidden_t, rows, G, first, first + width, grads.bias_hh);
-    if (grads.bias_ih) add_column_sums(d_gates_t, rows, G, first, first + width, grads.bias_ih);
     if (grads.weight_ih)
       kernels::add_transposed_product(d_gates_t + first, G, x + t * B * I, I, rows, width, I,
                                       grads.weight_ih + first * I, I);
