@@ -1,10 +1,12 @@
 // GFLOP/s of recur::gemm on the shape of an LSTM's input projection for one step:
 // [32 x 256] by [256 x 1024] float32 (batch 32, input 256, four gates of 256), of the packed
-// recurrent product on the same shape, and the core's peak: fused multiply-adds with no memory
-// traffic at all, the ceiling no product can pass (what a ratio target against PyTorch needs is
-// judged against it in docs/performance.md).
+// recurrent product on the same shape, and the core's peak: AVX2 fused multiply-adds with no
+// memory traffic at all, the ceiling none of recur's kernels can pass (what a ratio target
+// against PyTorch needs is judged against it in docs/performance.md). On a CPU with AVX-512 it
+// also prints that peak, about twice the AVX2 one: OpenBLAS's products use it there, and can
+// pass the AVX2 peak.
 //
-// Then the peak of several cores running the same FMAs at once (every core by default).
+// Then the AVX2 peak of several cores running the same FMAs at once (every core by default).
 //
 //   OPENBLAS_NUM_THREADS=1 ./build/bench/gemm_throughput [seconds] [cores]
 #include <algorithm>
@@ -19,7 +21,7 @@
 #include "core/random.hpp"
 #include "core/kernels/packed_product.hpp"
 
-#if defined(__AVX2__) && defined(__FMA__)
+#if defined(__x86_64__)
 #include <immintrin.h>
 #endif
 
@@ -99,6 +101,54 @@ double fma_round(double seconds) {
 #endif
 }
 
+#if defined(__x86_64__)
+// The same chains 16 wide, on a CPU with AVX-512 (recur is built for AVX2, x86-64-v3, but
+// OpenBLAS picks AVX-512 kernels where the CPU has them): a core's full FMA rate there, about
+// twice the AVX2 one, to tell how much of a share of the AVX2 peak OpenBLAS's products account for.
+__attribute__((target("avx512f"), noinline)) double fma_round_avx512(double seconds) {
+  __m512 a0 = _mm512_set1_ps(0.0f), a1 = _mm512_set1_ps(1.0f), a2 = _mm512_set1_ps(2.0f);
+  __m512 a3 = _mm512_set1_ps(3.0f), a4 = _mm512_set1_ps(4.0f), a5 = _mm512_set1_ps(5.0f);
+  __m512 a6 = _mm512_set1_ps(6.0f), a7 = _mm512_set1_ps(7.0f), a8 = _mm512_set1_ps(8.0f);
+  __m512 a9 = _mm512_set1_ps(9.0f), a10 = _mm512_set1_ps(10.0f), a11 = _mm512_set1_ps(11.0f);
+  const __m512 mul = _mm512_set1_ps(0.999999f), add = _mm512_set1_ps(1e-6f);
+  long repeats = 0;
+  const auto start = Clock::now();
+  double elapsed = 0;
+  do {
+    for (int r = 0; r < 100000; ++r) {
+      a0 = _mm512_fmadd_ps(a0, mul, add), a1 = _mm512_fmadd_ps(a1, mul, add);
+      a2 = _mm512_fmadd_ps(a2, mul, add), a3 = _mm512_fmadd_ps(a3, mul, add);
+      a4 = _mm512_fmadd_ps(a4, mul, add), a5 = _mm512_fmadd_ps(a5, mul, add);
+      a6 = _mm512_fmadd_ps(a6, mul, add), a7 = _mm512_fmadd_ps(a7, mul, add);
+      a8 = _mm512_fmadd_ps(a8, mul, add), a9 = _mm512_fmadd_ps(a9, mul, add);
+      a10 = _mm512_fmadd_ps(a10, mul, add), a11 = _mm512_fmadd_ps(a11, mul, add);
+    }
+    repeats += 100000;
+    elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+  } while (elapsed < seconds);
+  const __m512 all = _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)),
+                                   _mm512_add_ps(_mm512_add_ps(a4, a5), _mm512_add_ps(a6, a7)));
+  float sink[16];
+  _mm512_storeu_ps(sink, _mm512_add_ps(all, _mm512_add_ps(_mm512_add_ps(a8, a9),
+                                                          _mm512_add_ps(a10, a11))));
+  if (sink[0] == 12345.0f) std::printf(" ");  // keeps the chains alive
+  return 12.0 * 16 * 2 * static_cast<double>(repeats) / elapsed / 1e9;
+}
+#endif
+
+// Best of 5 rounds of one core's AVX-512 FMAs, or 0 where the CPU has none.
+double avx512_peak(double seconds) {
+#if defined(__x86_64__)
+  if (!__builtin_cpu_supports("avx512f")) return 0;
+  double best = 0;
+  for (int round = 0; round < 5; ++round) best = std::max(best, fma_round_avx512(seconds / 5));
+  return best;
+#else
+  (void)seconds;
+  return 0;
+#endif
+}
+
 // Peak float32 GFLOP/s of `cores` cores running FMAs on registers at the same time (their sum),
 // best of 5 rounds. With every core busy the host may clock them lower than one alone, so a
 // share of "two cores' peak" is measured against two at once, not twice one.
@@ -171,6 +221,8 @@ int main(int argc, char** argv) {
               packed_product(x, w, y, seconds));
   std::printf("%-44s %8.2f GFLOP/s\n", "core peak (register-only AVX2 FMAs)",
               fma_peak(seconds, 1));
+  if (const double wide = avx512_peak(seconds); wide > 0)
+    std::printf("%-44s %8.2f GFLOP/s\n", "core peak (AVX-512 FMAs, not used by recur)", wide);
   if (cores > 1)
     std::printf("%-44s %8.2f GFLOP/s\n",
                 ("peak of " + std::to_string(cores) + " cores at once").c_str(),
