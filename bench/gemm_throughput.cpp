@@ -3,10 +3,11 @@
 // recurrent product on the same shape, and the core's peak: AVX2 fused multiply-adds with no
 // memory traffic at all, the ceiling none of recur's kernels can pass (what a ratio target
 // against PyTorch needs is judged against it in docs/performance.md). On a CPU with AVX-512 it
-// also prints that peak, about twice the AVX2 one: OpenBLAS's products use it there, and can
-// pass the AVX2 peak.
+// also prints that peak, about twice the AVX2 one: recur's packed product and OpenBLAS use it
+// there, so it is the ceiling on such a CPU.
 //
-// Then the AVX2 peak of several cores running the same FMAs at once (every core by default).
+// Then the peak of several cores running the same FMAs at once (every core by default), AVX2
+// and, where the CPU has it, AVX-512.
 //
 //   OPENBLAS_NUM_THREADS=1 ./build/bench/gemm_throughput [seconds] [cores]
 #include <algorithm>
@@ -102,9 +103,8 @@ double fma_round(double seconds) {
 }
 
 #if defined(__x86_64__)
-// The same chains 16 wide, on a CPU with AVX-512 (recur is built for AVX2, x86-64-v3, but
-// OpenBLAS picks AVX-512 kernels where the CPU has them): a core's full FMA rate there, about
-// twice the AVX2 one, to tell how much of a share of the AVX2 peak OpenBLAS's products account for.
+// The same chains 16 wide, on a CPU with AVX-512: recur is built for AVX2 (x86-64-v3), but its
+// packed product and OpenBLAS switch to AVX-512 where the CPU has it, about twice the AVX2 rate.
 __attribute__((target("avx512f"), noinline)) double fma_round_avx512(double seconds) {
   __m512 a0 = _mm512_set1_ps(0.0f), a1 = _mm512_set1_ps(1.0f), a2 = _mm512_set1_ps(2.0f);
   __m512 a3 = _mm512_set1_ps(3.0f), a4 = _mm512_set1_ps(4.0f), a5 = _mm512_set1_ps(5.0f);
@@ -136,30 +136,32 @@ __attribute__((target("avx512f"), noinline)) double fma_round_avx512(double seco
 }
 #endif
 
-// Best of 5 rounds of one core's AVX-512 FMAs, or 0 where the CPU has none.
-double avx512_peak(double seconds) {
+bool has_avx512() {
 #if defined(__x86_64__)
-  if (!__builtin_cpu_supports("avx512f")) return 0;
-  double best = 0;
-  for (int round = 0; round < 5; ++round) best = std::max(best, fma_round_avx512(seconds / 5));
-  return best;
+  return __builtin_cpu_supports("avx512f");
 #else
-  (void)seconds;
-  return 0;
+  return false;
 #endif
 }
 
 // Peak float32 GFLOP/s of `cores` cores running FMAs on registers at the same time (their sum),
 // best of 5 rounds. With every core busy the host may clock them lower than one alone, so a
 // share of "two cores' peak" is measured against two at once, not twice one.
-double fma_peak(double seconds, unsigned cores) {
+// `wide`: AVX-512 FMAs instead of AVX2 (only where has_avx512()).
+double fma_peak(double seconds, unsigned cores, bool wide = false) {
+  const auto one_round = [wide](double length) {
+#if defined(__x86_64__)
+    if (wide) return fma_round_avx512(length);
+#endif
+    return fma_round(length);
+  };
   double best = 0;
   for (int round = 0; round < 5; ++round) {
     std::vector<double> rates(cores);
     std::vector<std::thread> others;
     for (unsigned i = 1; i < cores; ++i)
-      others.emplace_back([&rates, i, seconds] { rates[i] = fma_round(seconds / 5); });
-    rates[0] = fma_round(seconds / 5);
+      others.emplace_back([&rates, &one_round, i, seconds] { rates[i] = one_round(seconds / 5); });
+    rates[0] = one_round(seconds / 5);
     for (std::thread& other : others) other.join();
     double total = 0;
     for (double rate : rates) total += rate;
@@ -221,11 +223,16 @@ int main(int argc, char** argv) {
               packed_product(x, w, y, seconds));
   std::printf("%-44s %8.2f GFLOP/s\n", "core peak (register-only AVX2 FMAs)",
               fma_peak(seconds, 1));
-  if (const double wide = avx512_peak(seconds); wide > 0)
-    std::printf("%-44s %8.2f GFLOP/s\n", "core peak (AVX-512 FMAs, not used by recur)", wide);
+  if (has_avx512())
+    std::printf("%-44s %8.2f GFLOP/s\n", "core peak (register-only AVX-512 FMAs)",
+                fma_peak(seconds, 1, true));
   if (cores > 1)
     std::printf("%-44s %8.2f GFLOP/s\n",
                 ("peak of " + std::to_string(cores) + " cores at once").c_str(),
                 fma_peak(seconds, cores));
+  if (cores > 1 && has_avx512())
+    std::printf("%-44s %8.2f GFLOP/s\n",
+                ("AVX-512 peak of " + std::to_string(cores) + " cores at once").c_str(),
+                fma_peak(seconds, cores, true));
   return 0;
 }

@@ -4,12 +4,16 @@
 // without packing. A stacked operand (a recurrent step's [W_ih^T; W_hh^T]) is the same panels
 // with several A's read one after the other into the same accumulators, which start from the
 // bias. A single row (batch 1) covers four panels at once, so it too has eight independent
-// accumulators.
+// accumulators. On a CPU with AVX-512, two neighbouring panels go through block_pair() instead,
+// 16 columns per register: each element is the same FMA chain, so the results do not change.
 #include "core/kernels/packed_product.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
+#include <string_view>
 
 #include "core/kernels/fma_tile.hpp"
 #include "core/kernels/team.hpp"
@@ -87,6 +91,52 @@ void block(const BlockArgs& g) {
     for (std::size_t j = 0; j < g.width; ++j) row[j] = g.d ? g.d[i * ldc + j] + tile[j] : tile[j];
   }
 }
+
+#if defined(__x86_64__)
+// block() over two neighbouring panels at once in AVX-512 registers, on CPUs that have them
+// (recur is built for AVX2; OpenBLAS and PyTorch use AVX-512 where it is, at twice the FMA
+// rate). Column j of either panel is one 16-wide accumulator, each element still the one FMA
+// chain over k in order from the bias, D added last, so the result is bitwise block()'s. Both
+// panels full width; g.panel is the first, the second follows at g.panel_stride floats.
+template <std::size_t Rows>
+[[gnu::target("avx512f")]] void block_pair(const BlockArgs& g) {
+  __m512 left[Rows], right[Rows];
+  const __m512 init_left = g.init ? _mm512_loadu_ps(g.init) : _mm512_setzero_ps();
+  const __m512 init_right = g.init ? _mm512_loadu_ps(g.init + kPanel) : _mm512_setzero_ps();
+#pragma GCC unroll 6
+  for (std::size_t i = 0; i < Rows; ++i) {
+    left[i] = init_left;
+    right[i] = init_right;
+  }
+  const float* panel = g.panel;
+  for (std::size_t part = 0; part < g.parts; ++part) {
+    const float* a = g.a[part];
+    const std::size_t k = g.k[part];
+    for (std::size_t p = 0; a && p < k; ++p) {
+      const __m512 b0 = _mm512_load_ps(panel + p * kPanel);
+      const __m512 b1 = _mm512_load_ps(panel + g.panel_stride + p * kPanel);
+#pragma GCC unroll 6
+      for (std::size_t i = 0; i < Rows; ++i) {
+        const __m512 x = _mm512_set1_ps(a[i * k + p]);
+        left[i] = _mm512_fmadd_ps(x, b0, left[i]);
+        right[i] = _mm512_fmadd_ps(x, b1, right[i]);
+      }
+    }
+    panel += k * kPanel;
+  }
+#pragma GCC unroll 6
+  for (std::size_t i = 0; i < Rows; ++i) {
+    float* row = g.c + i * g.ldc;
+    if (g.d) {
+      left[i] = _mm512_add_ps(left[i], _mm512_loadu_ps(g.d + i * g.ldc));
+      right[i] = _mm512_add_ps(right[i], _mm512_loadu_ps(g.d + i * g.ldc + kPanel));
+    }
+    _mm512_storeu_ps(row, left[i]);
+    _mm512_storeu_ps(row + kPanel, right[i]);
+  }
+}
+#define RECUR_KERNELS_AVX512 1
+#endif
 
 // One row of C across `Panels` consecutive panels (g.panel is the first; the others follow at
 // g.panel_stride floats, their init and columns of C and D at 16 floats each): a single row in
@@ -181,21 +231,52 @@ void single_row(const BlockArgs& g) {
 using BlockFn = void (*)(const BlockArgs&);
 constexpr BlockFn kBlocks[kRows + 1] = {nullptr,  &block<1>, &block<2>, &block<3>,
                                         &block<4>, &block<5>, &block<6>};
+#ifdef RECUR_KERNELS_AVX512
+constexpr BlockFn kPairBlocks[kRows + 1] = {nullptr,  &block_pair<1>, &block_pair<2>,
+                                            &block_pair<3>, &block_pair<4>, &block_pair<5>,
+                                            &block_pair<6>};
+#endif
 constexpr std::size_t kRowPanels = 4;  // panels one single_row() call covers at most
 constexpr BlockFn kSingleRows[kRowPanels + 1] = {nullptr, &single_row<1>, &single_row<2>,
                                                  &single_row<3>, &single_row<4>};
 
+std::atomic<int> wide_setting{-1};  // -1: not decided yet
+
 }  // namespace
+
+bool wide_kernels() {
+  int setting = wide_setting.load(std::memory_order_relaxed);
+  if (setting < 0) {
+#ifdef RECUR_KERNELS_AVX512
+    const char* forced = std::getenv("RECUR_KERNELS");
+    setting = forced && std::string_view(forced) == "avx2" ? 0 : __builtin_cpu_supports("avx512f") ? 1 : 0;
+#else
+    setting = 0;
+#endif
+    wide_setting.store(setting, std::memory_order_relaxed);
+  }
+  return setting == 1;
+}
+
+void set_wide_kernels(bool on) {
+#ifdef RECUR_KERNELS_AVX512
+  wide_setting.store(on && __builtin_cpu_supports("avx512f") ? 1 : 0, std::memory_order_relaxed);
+#else
+  (void)on;
+  wide_setting.store(0, std::memory_order_relaxed);
+#endif
+}
 
 void PackedRight::reserve_panels(std::size_t k, std::size_t n) {
   k_ = k;
   n_ = n;
   const std::size_t panels = (n + kPanel - 1) / kPanel;
-  const std::size_t needed = panels * k * kPanel + 8;
+  const std::size_t needed = panels * k * kPanel + 16;
   if (storage_.size() < needed) storage_.resize(needed);
-  // Align the first panel to 32 bytes (every panel is a multiple of 64 bytes long).
+  // Align the first panel to 64 bytes, a cache line and an AVX-512 load (every panel is a
+  // multiple of 64 bytes long).
   const auto address = reinterpret_cast<std::uintptr_t>(storage_.data());
-  panels_ = storage_.data() + ((32 - address % 32) % 32) / sizeof(float);
+  panels_ = storage_.data() + ((64 - address % 64) % 64) / sizeof(float);
 }
 
 // Writes op(B)'s `rows` rows ([rows, n]; B is [rows, n], or [n, rows] when transposed, with row
@@ -292,6 +373,7 @@ void PackedRight::run(const float* const* a, const float* bias, const float* d, 
   // (for_each_row_tile() cuts the rows). A lone row (all of batch 1) goes across several panels
   // at once instead.
   const bool single = m == 1;
+  const bool wide = wide_kernels();
   for (std::size_t q = first_panel; q < panels; ++q) {
     const std::size_t first = q * kPanel;
     BlockArgs g{{}, part_k_.data(), parts_, panels_ + q * k_ * kPanel,
@@ -306,6 +388,14 @@ void PackedRight::run(const float* const* a, const float* bias, const float* d, 
       g.c = c + row * n_ + first;
       return g;
     };
+#ifdef RECUR_KERNELS_AVX512
+    // Two full panels at once in AVX-512 registers where the CPU has them.
+    if (!single && wide && q + 1 < panels && (q + 2) * kPanel <= n_) {
+      for_each_row_tile(m, [&](std::size_t i, std::size_t rows) { kPairBlocks[rows](at(i)); });
+      ++q;
+      continue;
+    }
+#endif
     if (!single)
       for_each_row_tile(m, [&](std::size_t i, std::size_t rows) { kBlocks[rows](at(i)); });
     if (single && (q - first_panel) % kRowPanels == 0) {

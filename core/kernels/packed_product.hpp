@@ -3,8 +3,10 @@
 /// weights of a layer multiply every time step's small [B, H] state. OpenBLAS repacks both
 /// operands and scales C on every call, which on these small shapes (B 1..64, H 64..512) costs
 /// as much as the arithmetic; packing the weights once per sequence and running a
-/// register-blocked AVX2 kernel over them removes that overhead. tests/core/packed_product_test.cpp
-/// compares it with gemm_raw on every shape class (edges of the 6-row and 16-column blocks).
+/// register-blocked AVX2 kernel over them removes that overhead; on a CPU with AVX-512 it runs
+/// two panels at once in AVX-512 registers, with bitwise the same results (wide_kernels()).
+/// tests/core/packed_product_test.cpp compares it with gemm_raw on every shape class (edges of
+/// the 6-row and 16-column blocks) and the two instruction sets with each other.
 /// Internal to the library; not installed.
 #pragma once
 
@@ -14,6 +16,13 @@
 #include <vector>
 
 namespace recur::kernels {
+
+/// Whether the packed product runs two panels at once in AVX-512 registers: on a CPU that has
+/// AVX-512F, unless the environment variable RECUR_KERNELS is "avx2" when first asked. Either way
+/// every element comes out bitwise the same (one FMA chain over k in order).
+bool wide_kernels();
+/// Turns the AVX-512 path on (where the CPU has it) or off, for tests and benchmarks.
+void set_wide_kernels(bool on);
 
 /// Columns [first, last) of a product's C, for a member of a thread team that computes only its
 /// share; `first` a multiple of 16 (a panel's first column), `last` a multiple of 16 or n. The

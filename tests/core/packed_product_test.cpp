@@ -127,4 +127,47 @@ BOOST_AUTO_TEST_CASE(a_share_of_the_columns_is_bitwise_the_whole_products) {
     }
 }
 
+// Where the CPU has AVX-512, pairs of full panels run in its registers: every element must come
+// out bitwise as from the AVX2 blocks (one FMA chain over k in order, bias first, D last), on
+// column counts that leave an odd panel or a partial one to the AVX2 blocks, and on a share of
+// the columns that starts at an odd panel.
+BOOST_AUTO_TEST_CASE(the_avx512_path_is_bitwise_the_avx2_one) {
+  if (!__builtin_cpu_supports("avx512f")) {
+    BOOST_TEST_MESSAGE("no AVX-512 on this CPU: only the AVX2 blocks run here");
+    return;
+  }
+  const bool before = recur::kernels::wide_kernels();
+  recur::Generator gen(37);
+  recur::kernels::PackedRight packed;
+  for (std::size_t m : {2, 5, 6, 7, 13, 32})
+    for (std::size_t n : {32, 40, 48, 64, 70})
+      for (std::size_t first : {0, 16})
+        for (bool add_d : {false, true}) {
+          BOOST_TEST_CONTEXT("m " << m << " n " << n << " from column " << first << " d "
+                                  << add_d) {
+            const std::size_t k1 = 37, k2 = 64;
+            const recur::Tensor a1 = gen.uniform({m, k1}, -1.0f, 1.0f);
+            const recur::Tensor a2 = gen.uniform({m, k2}, -1.0f, 1.0f);
+            const recur::Tensor b1 = gen.uniform({n, k1}, -1.0f, 1.0f);
+            const recur::Tensor b2 = gen.uniform({n, k2}, -1.0f, 1.0f);
+            const recur::Tensor bias = gen.uniform({n}, -1.0f, 1.0f);
+            const recur::Tensor d = gen.uniform({m, n}, -1.0f, 1.0f);
+            const std::array<recur::kernels::PackedRight::Part, 2> parts{
+                {{b1.data(), k1}, {b2.data(), k2}}};
+            packed.pack_stacked(parts, true, n, bias.data());
+            const std::array<const float*, 2> operands{a1.data(), a2.data()};
+            recur::Tensor narrow = recur::full({m, n}, 7.0f), wide = narrow;
+            recur::kernels::set_wide_kernels(false);
+            packed.multiply_stacked(operands, m, narrow.data(), add_d ? d.data() : nullptr, true,
+                                    {first, n});
+            recur::kernels::set_wide_kernels(true);
+            BOOST_TEST(recur::kernels::wide_kernels());
+            packed.multiply_stacked(operands, m, wide.data(), add_d ? d.data() : nullptr, true,
+                                    {first, n});
+            BOOST_TEST(std::memcmp(narrow.data(), wide.data(), m * n * sizeof(float)) == 0);
+          }
+        }
+  recur::kernels::set_wide_kernels(before);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
