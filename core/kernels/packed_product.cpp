@@ -249,7 +249,8 @@ bool wide_kernels() {
   if (setting < 0) {
 #ifdef RECUR_KERNELS_AVX512
     const char* forced = std::getenv("RECUR_KERNELS");
-    setting = forced && std::string_view(forced) == "avx2" ? 0 : __builtin_cpu_supports("avx512f") ? 1 : 0;
+    const bool avx2_only = forced && std::string_view(forced) == "avx2";
+    setting = !avx2_only && __builtin_cpu_supports("avx512f") ? 1 : 0;
 #else
     setting = 0;
 #endif
