@@ -22,9 +22,10 @@ inline constexpr std::size_t kTileRows = 6;    // rows of C per tile
 /// 1 or 2 rows has too few accumulators to hide the FMA latency, and one of 4 fewer than 5 or 6:
 /// on an H 512 step's shape (m 32, k 576) the kernel ran at 110 GFLOP/s with 6 6 5 5 5 5 against
 /// 101-105 with 6 6 6 6 4 4.
+/// `most` caps a tile's rows at another count (the AVX-512 pair block takes up to 12).
 template <class Body>
-inline void for_each_row_tile(std::size_t m, Body body) {
-  const std::size_t tiles = (m + kTileRows - 1) / kTileRows;
+inline void for_each_row_tile(std::size_t m, Body body, std::size_t most = kTileRows) {
+  const std::size_t tiles = (m + most - 1) / most;
   if (tiles == 0) return;
   const std::size_t base = m / tiles, larger = m % tiles;
   for (std::size_t tile = 0, row = 0; tile < tiles; ++tile) {

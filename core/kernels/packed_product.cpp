@@ -97,13 +97,15 @@ void block(const BlockArgs& g) {
 // (recur is built for AVX2; OpenBLAS and PyTorch use AVX-512 where it is, at twice the FMA
 // rate). Column j of either panel is one 16-wide accumulator, each element still the one FMA
 // chain over k in order from the bias, D added last, so the result is bitwise block()'s. Both
-// panels full width; g.panel is the first, the second follows at g.panel_stride floats.
+// panels full width; g.panel is the first, the second follows at g.panel_stride floats. Up to 12
+// rows (24 of the 32 registers): the two panels' rows, read from L2 when they pass L1, are then
+// read once per 12 rows of C rather than per 6.
 template <std::size_t Rows>
 [[gnu::target("avx512f")]] void block_pair(const BlockArgs& g) {
   __m512 left[Rows], right[Rows];
   const __m512 init_left = g.init ? _mm512_loadu_ps(g.init) : _mm512_setzero_ps();
   const __m512 init_right = g.init ? _mm512_loadu_ps(g.init + kPanel) : _mm512_setzero_ps();
-#pragma GCC unroll 6
+#pragma GCC unroll 12
   for (std::size_t i = 0; i < Rows; ++i) {
     left[i] = init_left;
     right[i] = init_right;
@@ -115,7 +117,7 @@ template <std::size_t Rows>
     for (std::size_t p = 0; a && p < k; ++p) {
       const __m512 b0 = _mm512_load_ps(panel + p * kPanel);
       const __m512 b1 = _mm512_load_ps(panel + g.panel_stride + p * kPanel);
-#pragma GCC unroll 6
+#pragma GCC unroll 12
       for (std::size_t i = 0; i < Rows; ++i) {
         const __m512 x = _mm512_set1_ps(a[i * k + p]);
         left[i] = _mm512_fmadd_ps(x, b0, left[i]);
@@ -124,7 +126,7 @@ template <std::size_t Rows>
     }
     panel += k * kPanel;
   }
-#pragma GCC unroll 6
+#pragma GCC unroll 12
   for (std::size_t i = 0; i < Rows; ++i) {
     float* row = g.c + i * g.ldc;
     if (g.d) {
@@ -232,9 +234,11 @@ using BlockFn = void (*)(const BlockArgs&);
 constexpr BlockFn kBlocks[kRows + 1] = {nullptr,  &block<1>, &block<2>, &block<3>,
                                         &block<4>, &block<5>, &block<6>};
 #ifdef RECUR_KERNELS_AVX512
-constexpr BlockFn kPairBlocks[kRows + 1] = {nullptr,  &block_pair<1>, &block_pair<2>,
-                                            &block_pair<3>, &block_pair<4>, &block_pair<5>,
-                                            &block_pair<6>};
+constexpr std::size_t kPairRows = 12;  // rows of C per block_pair() call
+constexpr BlockFn kPairBlocks[kPairRows + 1] = {
+    nullptr,        &block_pair<1>, &block_pair<2>,  &block_pair<3>,  &block_pair<4>,
+    &block_pair<5>, &block_pair<6>, &block_pair<7>,  &block_pair<8>,  &block_pair<9>,
+    &block_pair<10>, &block_pair<11>, &block_pair<12>};
 #endif
 constexpr std::size_t kRowPanels = 4;  // panels one single_row() call covers at most
 constexpr BlockFn kSingleRows[kRowPanels + 1] = {nullptr, &single_row<1>, &single_row<2>,
@@ -392,7 +396,8 @@ void PackedRight::run(const float* const* a, const float* bias, const float* d, 
 #ifdef RECUR_KERNELS_AVX512
     // Two full panels at once in AVX-512 registers where the CPU has them.
     if (!single && wide && q + 1 < panels && (q + 2) * kPanel <= n_) {
-      for_each_row_tile(m, [&](std::size_t i, std::size_t rows) { kPairBlocks[rows](at(i)); });
+      for_each_row_tile(
+          m, [&](std::size_t i, std::size_t rows) { kPairBlocks[rows](at(i)); }, kPairRows);
       ++q;
       continue;
     }
