@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <mutex>
 #include <string>
@@ -30,17 +31,34 @@
 namespace recur {
 namespace {
 
-// Spins before sleeping on an atomic: about 20-50 us on this machine, longer than the gap
-// between a training step's regions, far shorter than a pause between steps.
-constexpr int kSpins = 20000;
+// How a member waits on an atomic. First it spins on the core for 50 us, the gaps between a
+// training step's regions (a region per time step or per product). Then it keeps the core but
+// yields it to any other runnable thread for up to 5 ms, longer than any stretch a step runs on
+// one thread (the loss, the optimiser's bookkeeping), far shorter than a pause between steps.
+// Then it sleeps (futex). Times, not counts: one PAUSE is about 10 cycles on AMD's Zen 3 and 140
+// on Intel's cores since Skylake. A member that sleeps within a step is a halted vCPU, which a
+// hypervisor may hand to another guest: on the 2-vCPU Xeon of docs/performance.md, two-thread
+// LSTM steps that spun 20000 PAUSEs and slept had up to 19% of the machine idle and up to a
+// third of its time stolen (/proc/stat); with the yielding wait, 8 runs had at most 1% idle
+// and 4% stolen. The yield, not a longer spin, keeps that from taking cores from other
+// processes: spinning 5 ms made `ctest -j 2` of the thread tests 4x slower.
+constexpr auto kSpinTime = std::chrono::microseconds(50);
+constexpr auto kYieldTime = std::chrono::milliseconds(5);
 
-// Waits until `value` differs from `old`: spin, then sleep.
 template <class T>
 T wait_for_change(const std::atomic<T>& value, T old) {
-  for (int spin = 0; spin < kSpins; ++spin) {
+  using Clock = std::chrono::steady_clock;
+  const auto start = Clock::now();
+  for (unsigned spin = 1;; ++spin) {
     const T now = value.load(std::memory_order_acquire);
     if (now != old) return now;
     RECUR_PAUSE();
+    if (spin % 64 == 0 && Clock::now() - start > kSpinTime) break;
+  }
+  while (Clock::now() - start < kYieldTime) {
+    std::this_thread::yield();
+    const T now = value.load(std::memory_order_acquire);
+    if (now != old) return now;
   }
   value.wait(old, std::memory_order_acquire);
   return value.load(std::memory_order_acquire);
