@@ -13,10 +13,11 @@
 // ragged gives sequence b a length spread evenly over [T/2, T] (a padded batch, in no
 // particular order); --recurrent-dropout and --proj set the layer's options of those names.
 //
-// Besides median_ms / min_ms / peak_rss_mb it prints allocs_per_step (heap allocations per
-// timed step, counted by alloc_counter.cpp) and gemm_ms: the time OpenBLAS takes for the GEMMs
-// of the same shapes alone, so gemm_fraction = gemm_ms / median_ms is how close the step comes
-// to the machine's GEMM throughput.
+// Besides median_ms / min_ms / peak_rss_mb it prints host_idle and host_steal (the shares of
+// the machine idle and stolen by a hypervisor over the timed steps), allocs_per_step (heap
+// allocations per timed step, counted by alloc_counter.cpp) and gemm_ms: the time OpenBLAS
+// takes for the GEMMs of the same shapes alone, so gemm_fraction = gemm_ms / median_ms is how
+// close the step comes to the machine's GEMM throughput.
 #include <sys/resource.h>
 #include <time.h>
 
@@ -46,6 +47,27 @@ double cpu_ms() {
   timespec now{};
   clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now);
   return static_cast<double>(now.tv_sec) * 1e3 + static_cast<double>(now.tv_nsec) * 1e-6;
+}
+
+// The machine's CPU time so far, from /proc/stat's first line, in clock ticks: all of it, the
+// idle part and the part stolen (a hypervisor running another guest on this VM's cores).
+struct MachineTime {
+  double total = 0, idle = 0, stolen = 0;
+};
+
+MachineTime machine_time() {
+  MachineTime t;
+  std::FILE* stat = std::fopen("/proc/stat", "r");
+  if (!stat) return t;
+  unsigned long long v[8] = {};
+  if (std::fscanf(stat, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3],
+                  &v[4], &v[5], &v[6], &v[7]) == 8) {
+    for (unsigned long long x : v) t.total += static_cast<double>(x);
+    t.idle = static_cast<double>(v[3] + v[4]);
+    t.stolen = static_cast<double>(v[7]);
+  }
+  std::fclose(stat);
+  return t;
 }
 
 struct Options {
@@ -400,6 +422,7 @@ int main(int argc, char** argv) {
   times.reserve(o.steps);  // so the timing itself allocates nothing inside the counted window
   cpu_times.reserve(o.steps);
   const std::uint64_t allocations_before = recur_bench::allocation_count();
+  const MachineTime machine_before = machine_time();
   for (int i = 0; i < o.steps; ++i) {
     const auto start = Clock::now();
     const double cpu_start = cpu_ms();
@@ -408,6 +431,14 @@ int main(int argc, char** argv) {
     times.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
   }
   const std::uint64_t allocations = recur_bench::allocation_count() - allocations_before;
+  // The shares of the machine idle and stolen over the timed steps (-1 where /proc/stat is
+  // missing or too coarse): a two-thread step with a core idle or stolen did not have two cores.
+  const MachineTime machine_after = machine_time();
+  const double machine_total = machine_after.total - machine_before.total;
+  const double host_idle =
+      machine_total > 0 ? (machine_after.idle - machine_before.idle) / machine_total : -1;
+  const double host_steal =
+      machine_total > 0 ? (machine_after.stolen - machine_before.stolen) / machine_total : -1;
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
   const double peak_rss_mb = static_cast<double>(usage.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB
@@ -425,13 +456,14 @@ int main(int argc, char** argv) {
       "\"input\": %zu, \"hidden\": %zu, \"layers\": %zu, \"classes\": %zu, \"threads\": %d, "
       "\"steps\": %d, \"median_ms\": %.4f, \"median_cpu_ms\": %.4f, \"min_ms\": %.4f, \"peak_rss_mb\": %.1f, "
       "\"allocs_per_step\": %.2f, \"gemm_ms\": %.4f, \"gemm_fraction\": %.3f, "
-      "\"step_gflops\": %.2f, \"gemm_gflops\": %.2f, \"loss\": %.6f, \"blas_core\": \"%s\"}\n",
+      "\"step_gflops\": %.2f, \"gemm_gflops\": %.2f, \"loss\": %.6f, \"blas_core\": \"%s\", "
+      "\"host_idle\": %.4f, \"host_steal\": %.4f}\n",
       o.cell.c_str(), o.infer ? "infer" : "train", o.ragged ? "ragged" : "full",
       o.recurrent_dropout, o.proj, o.batch, o.seq, o.input, o.hidden, o.layers,
       o.classes, o.threads, o.steps, median, median_cpu, minimum, peak_rss_mb,
       static_cast<double>(allocations) / o.steps, gemm_ms, gemm_ms / median,
       // --no-gemm times no reference: its rate prints as 0, since inf is not JSON.
       flops / median / 1e6, gemm_ms > 0 ? flops / gemm_ms / 1e6 : 0.0, last_loss,
-      recur::blas_core().c_str());
+      recur::blas_core().c_str(), host_idle, host_steal);
   return 0;
 }
