@@ -5,7 +5,8 @@
 // with several A's read one after the other into the same accumulators, which start from the
 // bias. A single row (batch 1) covers four panels at once, so it too has eight independent
 // accumulators. On a CPU with AVX-512, two neighbouring panels go through block_pair() instead,
-// 16 columns per register: each element is the same FMA chain, so the results do not change.
+// 16 columns per register, and a single row through single_row_wide() across up to 8 panels:
+// each element is the same FMA chain, so the results do not change.
 #include "core/kernels/packed_product.hpp"
 
 #include <algorithm>
@@ -137,6 +138,39 @@ template <std::size_t Rows>
     _mm512_storeu_ps(row + kPanel, right[i]);
   }
 }
+
+// single_row() in AVX-512 registers: one 16-wide accumulator per panel, up to 8 panels (8
+// independent FMA chains, as single_row()'s 4 panels of two halves), each element the same
+// chain over k as there, D added last, so the results are bitwise single_row()'s. The last
+// panel may be partial (g.width columns): its padding is zeros, and C and D are touched through
+// a mask.
+template <std::size_t Panels>
+[[gnu::target("avx512f")]] void single_row_wide(const BlockArgs& g) {
+  __m512 acc[Panels];
+#pragma GCC unroll 8
+  for (std::size_t q = 0; q < Panels; ++q)
+    acc[q] = g.init ? _mm512_loadu_ps(g.init + q * kPanel) : _mm512_setzero_ps();
+  const float* panel = g.panel;
+  for (std::size_t part = 0; part < g.parts; ++part) {
+    const float* a = g.a[part];
+    const std::size_t k = g.k[part];
+    for (std::size_t p = 0; a && p < k; ++p) {
+      const __m512 x = _mm512_set1_ps(a[p]);
+#pragma GCC unroll 8
+      for (std::size_t q = 0; q < Panels; ++q)
+        acc[q] = _mm512_fmadd_ps(x, _mm512_load_ps(panel + q * g.panel_stride + p * kPanel),
+                                 acc[q]);
+    }
+    panel += k * kPanel;
+  }
+#pragma GCC unroll 8
+  for (std::size_t q = 0; q < Panels; ++q) {
+    const __mmask16 valid =
+        q + 1 < Panels ? __mmask16(0xFFFF) : __mmask16((1u << g.width) - 1u);
+    if (g.d) acc[q] = _mm512_add_ps(acc[q], _mm512_maskz_loadu_ps(valid, g.d + q * kPanel));
+    _mm512_mask_storeu_ps(g.c + q * kPanel, valid, acc[q]);
+  }
+}
 #define RECUR_KERNELS_AVX512 1
 #endif
 
@@ -239,6 +273,13 @@ constexpr BlockFn kPairBlocks[kPairRows + 1] = {
     nullptr,        &block_pair<1>, &block_pair<2>,  &block_pair<3>,  &block_pair<4>,
     &block_pair<5>, &block_pair<6>, &block_pair<7>,  &block_pair<8>,  &block_pair<9>,
     &block_pair<10>, &block_pair<11>, &block_pair<12>};
+#endif
+#ifdef RECUR_KERNELS_AVX512
+constexpr std::size_t kWideRowPanels = 8;  // panels one single_row_wide() call covers at most
+constexpr BlockFn kWideSingleRows[kWideRowPanels + 1] = {
+    nullptr,            &single_row_wide<1>, &single_row_wide<2>, &single_row_wide<3>,
+    &single_row_wide<4>, &single_row_wide<5>, &single_row_wide<6>, &single_row_wide<7>,
+    &single_row_wide<8>};
 #endif
 constexpr std::size_t kRowPanels = 4;  // panels one single_row() call covers at most
 constexpr BlockFn kSingleRows[kRowPanels + 1] = {nullptr, &single_row<1>, &single_row<2>,
@@ -394,6 +435,16 @@ void PackedRight::run(const float* const* a, const float* bias, const float* d, 
       return g;
     };
 #ifdef RECUR_KERNELS_AVX512
+    // A lone row across up to 8 panels at once in AVX-512 registers where the CPU has them.
+    if (single && wide) {
+      if ((q - first_panel) % kWideRowPanels == 0) {
+        const std::size_t count = std::min(kWideRowPanels, panels - q);
+        BlockArgs& row = at(0);
+        row.width = std::min(kPanel, n_ - (q + count - 1) * kPanel);
+        kWideSingleRows[count](row);
+      }
+      continue;
+    }
     // Two full panels at once in AVX-512 registers where the CPU has them.
     if (!single && wide && q + 1 < panels && (q + 2) * kPanel <= n_) {
       for_each_row_tile(

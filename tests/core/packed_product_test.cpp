@@ -127,10 +127,11 @@ BOOST_AUTO_TEST_CASE(a_share_of_the_columns_is_bitwise_the_whole_products) {
     }
 }
 
-// Where the CPU has AVX-512, pairs of full panels run in its registers: every element must come
-// out bitwise as from the AVX2 blocks (one FMA chain over k in order, bias first, D last), on
-// column counts that leave an odd panel or a partial one to the AVX2 blocks, and on a share of
-// the columns that starts at an odd panel.
+// Where the CPU has AVX-512, pairs of full panels, and a lone row's up to 8 panels, run in its
+// registers: every element must come out bitwise as from the AVX2 blocks (one FMA chain over k
+// in order, bias first, D last), on column counts that leave an odd panel or a partial one, that
+// pass 8 panels (n 150: 10, the last of 6 columns), and on a share of the columns that starts at
+// an odd panel.
 BOOST_AUTO_TEST_CASE(the_avx512_path_is_bitwise_the_avx2_one) {
 #if defined(__AVX2__) && defined(__FMA__)
   const bool avx512 = __builtin_cpu_supports("avx512f");
@@ -144,8 +145,8 @@ BOOST_AUTO_TEST_CASE(the_avx512_path_is_bitwise_the_avx2_one) {
   const bool before = recur::kernels::wide_kernels();
   recur::Generator gen(37);
   recur::kernels::PackedRight packed;
-  for (std::size_t m : {2, 5, 6, 7, 13, 32})
-    for (std::size_t n : {32, 40, 48, 64, 70})
+  for (std::size_t m : {1, 2, 5, 6, 7, 13, 32})
+    for (std::size_t n : {32, 40, 48, 64, 70, 150})
       for (std::size_t first : {0, 16})
         for (bool add_d : {false, true}) {
           BOOST_TEST_CONTEXT("m " << m << " n " << n << " from column " << first << " d "
