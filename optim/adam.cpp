@@ -1,8 +1,10 @@
 #include "optim/adam.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
-#include <xtensor/xadapt.hpp>
+#include <type_traits>
+#include <xsimd/xsimd.hpp>
 #include <xtensor/xmath.hpp>
 #include <xtensor/xnoalias.hpp>
 
@@ -43,22 +45,46 @@ void adam_update(Tensor& value, const Tensor& grad, Tensor& exp_avg, Tensor& exp
   // Every element's update is its own: the team splits the elements of a large parameter (in
   // whole grains, at least 64K per member), and each result is bitwise the same on any number
   // of threads.
-  kernels::parallel_for(value.size(), 256, 65536, [&](std::size_t begin, std::size_t end) {
-    const std::array<std::size_t, 1> shape{end - begin};
-    const auto part = [&](Tensor& tensor) {
-      return xt::adapt(tensor.data() + begin, end - begin, xt::no_ownership(), shape);
+  // One pass over the four arrays, where three xtensor assignments made three (a fifth of a
+  // batch-1 LSTM training step was those passes): each element's m, v and step in the order of
+  // PyTorch's formula.
+  float* const values = value.data();
+  float* const firsts = exp_avg.data();
+  float* const seconds = exp_avg_sq.data();
+  float* const maxima = max_exp_avg_sq ? max_exp_avg_sq->data() : nullptr;
+  const float* const grads = grad.data();
+  const auto update = [&]<class T>(std::size_t i, T) {
+    const auto load = [&](const float* from) {
+      if constexpr (std::is_same_v<T, float>) return from[i];
+      else return T::load_unaligned(from + i);
     };
-    auto p = part(value), m = part(exp_avg), v = part(exp_avg_sq);
-    const auto g = xt::adapt(grad.data() + begin, end - begin, xt::no_ownership(), shape);
-    xt::noalias(m) = b1 * m + one_minus_b1 * g;
-    xt::noalias(v) = b2 * v + one_minus_b2 * g * g;
-    if (max_exp_avg_sq) {
-      auto most = part(*max_exp_avg_sq);
-      xt::noalias(most) = xt::maximum(most, v);
-      xt::noalias(p) = p - step_size * m / (xt::sqrt(most) / bias_correction2_sqrt + eps);
-    } else {
-      xt::noalias(p) = p - step_size * m / (xt::sqrt(v) / bias_correction2_sqrt + eps);
+    const auto store = [&](float* to, T x) {
+      if constexpr (std::is_same_v<T, float>) to[i] = x;
+      else x.store_unaligned(to + i);
+    };
+    const T g = load(grads);
+    const T m = T(b1) * load(firsts) + T(one_minus_b1) * g;
+    const T v = T(b2) * load(seconds) + T(one_minus_b2) * g * g;
+    store(firsts, m);
+    store(seconds, v);
+    T most = v;
+    if (maxima) {
+      if constexpr (std::is_same_v<T, float>) most = std::max(load(maxima), v);
+      else most = xsimd::max(load(maxima), v);
+      store(maxima, most);
     }
+    using std::sqrt;
+    const T denominator = sqrt(most) / T(bias_correction2_sqrt) + T(eps);
+    store(values, load(values) - T(step_size) * m / denominator);
+  };
+  // Every element's update is its own: the team splits the elements of a large parameter (in
+  // whole grains of 256, at least 64K per member), and each result is bitwise the same on any
+  // number of threads (grains are whole vectors, so the same elements take the vector path).
+  kernels::parallel_for(value.size(), 256, 65536, [&](std::size_t begin, std::size_t end) {
+    using Batch = xsimd::batch<float>;
+    std::size_t i = begin;
+    for (; i + Batch::size <= end; i += Batch::size) update(i, Batch());
+    for (; i < end; ++i) update(i, 0.0f);
   });
 }
 
