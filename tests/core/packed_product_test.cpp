@@ -13,6 +13,7 @@
 #include "core/random.hpp"
 #include "core/kernels/packed_product.hpp"
 #include "support/check.hpp"
+#include "support/kernel_paths.hpp"
 
 BOOST_AUTO_TEST_SUITE(packed_product_suite)
 
@@ -133,16 +134,8 @@ BOOST_AUTO_TEST_CASE(a_share_of_the_columns_is_bitwise_the_whole_products) {
 // pass 8 panels (n 150: 10, the last of 6 columns), and on a share of the columns that starts at
 // an odd panel.
 BOOST_AUTO_TEST_CASE(the_avx512_path_is_bitwise_the_avx2_one) {
-#if defined(__AVX2__) && defined(__FMA__)
-  const bool avx512 = __builtin_cpu_supports("avx512f");
-#else
-  const bool avx512 = false;  // a portable build has neither path
-#endif
-  if (!avx512) {
-    BOOST_TEST_MESSAGE("no AVX-512 on this CPU, or a build without AVX2: one path only");
-    return;
-  }
-  const bool before = recur::kernels::wide_kernels();
+  if (!recur::test::has_both_kernel_paths()) return;
+  const recur::test::WideKernelsRestored restored;
   recur::Generator gen(37);
   recur::kernels::PackedRight packed;
   for (std::size_t m : {1, 2, 5, 6, 7, 13, 32})
@@ -173,7 +166,6 @@ BOOST_AUTO_TEST_CASE(the_avx512_path_is_bitwise_the_avx2_one) {
             BOOST_TEST(std::memcmp(narrow.data(), wide.data(), m * n * sizeof(float)) == 0);
           }
         }
-  recur::kernels::set_wide_kernels(before);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -11,6 +11,7 @@
 #include "core/kernels/packed_product.hpp"
 #include "core/kernels/transposed_product.hpp"
 #include "support/check.hpp"
+#include "support/kernel_paths.hpp"
 
 BOOST_AUTO_TEST_SUITE(transposed_product_suite)
 
@@ -46,16 +47,8 @@ BOOST_AUTO_TEST_CASE(transposed_product_adds_a_transpose_times_b_like_gemm) {
 // value), on row counts around 6 and 12 and column counts around 16 and 32 (masked last tiles),
 // in both loop orders (n <= m and n > m).
 BOOST_AUTO_TEST_CASE(the_avx512_path_is_bitwise_the_avx2_one) {
-#if defined(__AVX2__) && defined(__FMA__)
-  const bool avx512 = __builtin_cpu_supports("avx512f");
-#else
-  const bool avx512 = false;  // a portable build has neither path
-#endif
-  if (!avx512) {
-    BOOST_TEST_MESSAGE("no AVX-512 on this CPU, or a build without AVX2: one path only");
-    return;
-  }
-  const bool before = recur::kernels::wide_kernels();
+  if (!recur::test::has_both_kernel_paths()) return;
+  const recur::test::WideKernelsRestored restored;
   recur::Generator gen(31);
   for (std::size_t m : {1, 5, 7, 12, 13, 25, 256})
     for (std::size_t n : {1, 9, 16, 17, 32, 40, 80})
@@ -75,7 +68,6 @@ BOOST_AUTO_TEST_CASE(the_avx512_path_is_bitwise_the_avx2_one) {
           BOOST_TEST(std::memcmp(narrow.data(), wide.data(), m * n * sizeof(float)) == 0);
         }
       }
-  recur::kernels::set_wide_kernels(before);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
