@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "autograd/recurrence/plan.hpp"
+#include "core/kernels/balance.hpp"
 #include "core/kernels/packed_product.hpp"
 #include "core/kernels/team.hpp"
 #include "core/tensor.hpp"
@@ -116,33 +117,61 @@ inline kernels::Range unit_share(const Dims& d, const kernels::TeamMember& membe
   return kernels::share(d.H, member.thread, member.threads, 16);
 }
 
-// A member's rows: contiguous, and in a padded batch balanced by the steps they run (sorted
-// space puts the longest sequences first). Row i runs length(i) steps.
-inline kernels::Range row_share(const Buffers& buf, const kernels::TeamMember& member) {
+// A member's rows: contiguous, in proportion to the members' learned speeds (`weights`,
+// kernels/balance.hpp: rows never interact, so any partition gives the same results), and in a
+// padded batch balanced by the steps they run (sorted space puts the longest sequences first).
+// Row i runs row_length(i) steps.
+inline std::size_t row_length(const Buffers& buf, std::size_t row) {
+  std::size_t low = 0, high = buf.d.T;  // active(t) does not grow with t
+  while (low < high) {
+    const std::size_t middle = (low + high) / 2;
+    if (buf.active(middle) > row) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+inline kernels::Range row_share(const Buffers& buf, const kernels::TeamMember& member,
+                                const kernels::MemberWeights& weights) {
   const std::size_t B = buf.d.B;
   if (member.threads == 1) return {0, B};
-  if (!buf.d.ragged) return kernels::share(B, member.thread, member.threads);
-  const auto length = [&](std::size_t row) {  // active(t) does not grow with t
-    std::size_t low = 0, high = buf.d.T;
-    while (low < high) {
-      const std::size_t middle = (low + high) / 2;
-      if (buf.active(middle) > row) low = middle + 1;
-      else high = middle;
-    }
-    return low;
-  };
+  if (!buf.d.ragged) return kernels::weighted_share(B, member.thread, member.threads, weights);
   std::size_t total = 0;
-  for (std::size_t row = 0; row < B; ++row) total += length(row);
+  for (std::size_t row = 0; row < B; ++row) total += row_length(buf, row);
   const auto boundary = [&](std::size_t part) {
     if (part == 0) return std::size_t{0};
     if (part == member.threads) return B;
-    const std::size_t target = total * part / member.threads;
+    const double target = double(total) * weights.fraction(part, member.threads);
     std::size_t row = 0, sum = 0;
-    while (row < B && sum + length(row) <= target) sum += length(row++);
+    while (row < B && double(sum + row_length(buf, row)) <= target + 1e-6)
+      sum += row_length(buf, row++);
     return row;
   };
   return {boundary(member.thread), boundary(member.thread + 1)};
 }
+
+// The work of rows [begin, end): row-steps, for kernels::report_busy().
+inline double row_work(const Buffers& buf, kernels::Range rows) {
+  if (!buf.d.ragged) return double(rows.end - rows.begin) * buf.d.T;
+  double steps = 0;
+  for (std::size_t row = rows.begin; row < rows.end; ++row) steps += double(row_length(buf, row));
+  return steps;
+}
+
+// Each member's busy time and work in a region split by rows, reported when the region is over
+// (kernels::report_busy()) so that the next region splits by the speeds measured.
+struct RowTimes {
+  static constexpr std::size_t kMembers = kernels::MemberWeights::kTracked;
+  std::array<double, kMembers> seconds{}, work{};
+  std::size_t members = 0;
+
+  void record(const kernels::TeamMember& member, double busy, double member_work) {
+    if (member.thread >= kMembers) return;
+    seconds[member.thread] = busy;
+    work[member.thread] = member_work;
+    if (member.thread == 0) members = member.threads;
+  }
+  void report() const { kernels::report_busy(seconds.data(), work.data(), members); }
+};
 
 // The thread's packed weights for the forward products, the projection and the backward
 // products (packed once per sequence; the memory stays with the thread between calls).

@@ -1,6 +1,7 @@
 // recur's thread team (core/kernels/team.hpp): every member runs once, the barrier holds them
 // together, parallel_for covers its range exactly once, nested regions and ThreadLimit run
-// alone, and a product split over the team equals the unsplit product bit for bit. (Boost.Test's
+// alone, a product split over the team equals the unsplit product bit for bit, and the members'
+// learned speeds (core/kernels/balance.hpp) follow the busy times reported and split by them. (Boost.Test's
 // checks are not thread-safe: the members only record, the checks run after the region.)
 #include <boost/test/unit_test.hpp>
 
@@ -11,6 +12,7 @@
 
 #include "core/error.hpp"
 #include "core/gemm.hpp"
+#include "core/kernels/balance.hpp"
 #include "core/kernels/team.hpp"
 #include "core/random.hpp"
 #include "core/threads.hpp"
@@ -129,6 +131,70 @@ BOOST_AUTO_TEST_CASE(a_product_split_over_the_team_is_bitwise_the_unsplit_one) {
                  "m " << s.m << " n " << s.n << " k " << s.k << ": " << i + 1
                       << " threads differ from 1");
   }
+}
+
+BOOST_AUTO_TEST_CASE(weighted_shares_cover_the_range_once_in_proportion_to_the_weights) {
+  recur::kernels::MemberWeights weights;
+  weights.weight.fill(1.0f);
+  weights.weight[0] = 3.0f;  // member 0 three times as fast as the others
+  for (std::size_t threads : {1, 2, 3}) {
+    for (std::size_t count : {0, 1, 5, 32, 33, 100}) {
+      std::size_t covered = 0;
+      for (std::size_t t = 0; t < threads; ++t) {
+        const recur::kernels::Range r =
+            recur::kernels::weighted_share(count, t, threads, weights);
+        BOOST_TEST(r.begin == covered, "member " << t << " of " << threads << " starts at "
+                                                 << r.begin << ", not " << covered);
+        BOOST_TEST(r.end >= r.begin);
+        covered = r.end;
+      }
+      BOOST_TEST(covered == count);
+    }
+  }
+  // 32 rows for weights 3 : 1 are 24 : 8; 64 in grains of 16 are 3 grains : 1.
+  BOOST_TEST(recur::kernels::weighted_share(32, 0, 2, weights).end == 24u);
+  BOOST_TEST(recur::kernels::weighted_share(32, 1, 2, weights).begin == 24u);
+  BOOST_TEST(recur::kernels::weighted_share(64, 0, 2, weights, 16).end == 48u);
+  // Equal weights give the even split of share().
+  weights.weight.fill(1.0f);
+  for (std::size_t t = 0; t < 3; ++t) {
+    BOOST_TEST(recur::kernels::weighted_share(100, t, 3, weights).begin ==
+               recur::kernels::share(100, t, 3).begin);
+    BOOST_TEST(recur::kernels::weighted_share(100, t, 3, weights).end ==
+               recur::kernels::share(100, t, 3).end);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(reported_busy_times_move_the_weights_towards_the_measured_speeds) {
+  recur::kernels::reset_member_weights();
+  BOOST_TEST(recur::kernels::member_weights().weight[0] == 1.0f);
+  // Member 1 does the same work in twice member 0's time: speeds 2 : 1, i.e. 4/3 and 2/3 of
+  // their mean. Each report moves part of the way there.
+  const double seconds[2] = {1e-3, 2e-3}, work[2] = {64, 64};
+  recur::kernels::report_busy(seconds, work, 2);
+  const float first = recur::kernels::member_weights().weight[0];
+  BOOST_TEST(first > 1.0f);
+  BOOST_TEST(first < 4.0f / 3.0f);
+  for (int i = 0; i < 40; ++i) recur::kernels::report_busy(seconds, work, 2);
+  {
+    const recur::kernels::MemberWeights w = recur::kernels::member_weights();
+    BOOST_TEST(w.weight[0] == 4.0f / 3.0f, boost::test_tools::tolerance(1e-3f));
+    BOOST_TEST(w.weight[1] == 2.0f / 3.0f, boost::test_tools::tolerance(1e-3f));
+    BOOST_TEST(w.fraction(1, 2) == 2.0 / 3.0, boost::test_tools::tolerance(1e-3));
+  }
+  // Regions too short to time, one-member regions and members without work teach nothing.
+  const float before = recur::kernels::member_weights().weight[0];
+  const double short_seconds[2] = {2e-5, 1e-5}, no_work[2] = {64, 0};
+  recur::kernels::report_busy(short_seconds, work, 2);
+  recur::kernels::report_busy(seconds, no_work, 2);
+  recur::kernels::report_busy(seconds, work, 1);
+  BOOST_TEST(recur::kernels::member_weights().weight[0] == before);
+  // A member reported 100x slower counts as at most 2x slower than the average.
+  recur::kernels::reset_member_weights();
+  const double stalled[2] = {1e-3, 1e-1};
+  for (int i = 0; i < 40; ++i) recur::kernels::report_busy(stalled, work, 2);
+  BOOST_TEST(recur::kernels::member_weights().weight[1] >= 0.39f);
+  recur::kernels::reset_member_weights();
 }
 
 BOOST_AUTO_TEST_SUITE_END()

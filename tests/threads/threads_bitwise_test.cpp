@@ -2,7 +2,8 @@
 // and a 100-step training trajectory, are bit for bit the same on 1, 2 and 3 threads, for the
 // paths the team splits differently (batch rows, with and without the per-step weight phase;
 // padded batches; the recurrent mask; the projection; a declared cell; batch 1; the units of a
-// layer with large weights at batch 16 and at batch 1).
+// layer with large weights at batch 16 and at batch 1), and with the batch rows split unevenly, as
+// the members' learned speeds make them (core/kernels/balance.hpp).
 #include <boost/test/unit_test.hpp>
 
 #include <cstring>
@@ -15,6 +16,7 @@
 #include "autograd/ops/reductions.hpp"
 #include "autograd/ops/shape_ops.hpp"
 #include "autograd/tape.hpp"
+#include "core/kernels/balance.hpp"
 #include "core/random.hpp"
 #include "core/threads.hpp"
 #include "docs/snippets/peephole_lstm.hpp"
@@ -61,19 +63,44 @@ std::vector<Tensor> run_once(nn::Module& layer,
   return results;
 }
 
+// Teaches the team that member `slow` runs at a quarter of the others' speed (the most one
+// report may claim), so that the next splits by rows give it far fewer rows than the others.
+void make_member_slow(std::size_t slow, std::size_t threads) {
+  kernels::reset_member_weights();
+  std::vector<double> seconds(threads, 1e-3), work(threads, 100);
+  seconds[slow] = 4e-3;
+  for (int i = 0; i < 30; ++i) kernels::report_busy(seconds.data(), work.data(), threads);
+}
+
+// Runs on 1, 2 and 3 threads with an even split, then on 2 and 3 with each member in turn the
+// slow one (the run itself reports real times too, which only moves the split further).
 void check_same_on_every_thread_count(
     const std::string& name, nn::Module& layer,
     const std::function<nn::RecurrentResult(const Var&)>& forward, const Tensor& x) {
   ThreadsRestored restore;
   std::vector<std::vector<Tensor>> runs;
+  std::vector<std::string> labels;
   for (int threads : {1, 2, 3}) {
     set_num_threads(threads);
+    kernels::reset_member_weights();
     runs.push_back(run_once(layer, forward, x));
+    labels.push_back(std::to_string(threads) + " threads");
   }
+  for (std::size_t threads : {2, 3}) {
+    set_num_threads(static_cast<int>(threads));
+    for (std::size_t slow = 0; slow < threads; ++slow) {
+      make_member_slow(slow, threads);
+      BOOST_TEST(kernels::member_weights().fraction(1, threads) != 1.0 / double(threads));
+      runs.push_back(run_once(layer, forward, x));
+      labels.push_back(std::to_string(threads) + " threads, member " + std::to_string(slow) +
+                       " slow");
+    }
+  }
+  kernels::reset_member_weights();
   for (std::size_t run = 1; run < runs.size(); ++run)
     for (std::size_t i = 0; i < runs[0].size(); ++i)
       BOOST_TEST(bitwise_equal(runs[run][i], runs[0][i]),
-                 name << ": result " << i << " differs between 1 and " << run + 1 << " threads");
+                 name << ": result " << i << " differs between 1 thread and " << labels[run]);
 }
 
 nn::RecurrentResult as_result(const nn::LSTMResult& r) {
