@@ -17,7 +17,6 @@
 // in order at the end. Each element is thus summed in one order for any number of members.
 #include <algorithm>
 #include <array>
-#include <chrono>
 #include <vector>
 
 #include "autograd/recurrence/backward.hpp"
@@ -184,22 +183,23 @@ void backward(BackwardContext& ctx, const Dims& d) {
   const std::size_t by_rows = by_units > 1 ? 1 : row_members(d);
   pass.biases_in_loop = by_units > 1;
   const kernels::MemberWeights weights = kernels::member_weights();
-  RowTimes times;
+  MemberTimes times;
   kernels::run_team(std::max(by_rows, by_units), [&](const kernels::TeamMember& member) {
     if (by_units > 1) {
-      const kernels::Range units = unit_share(d, member);
-      for (std::size_t n = T; n-- > 0;) pass.units_of_step(n, member, units);
+      const kernels::Range units = unit_share(d, member, weights);
+      BusyTime busy;
+      for (std::size_t n = T; n-- > 0;) pass.units_of_step(n, member, units, busy);
+      times.record(member, busy, double(units.end - units.begin) * T);
       return;
     }
     const kernels::Range mine = row_share(buf, member, weights);
-    // Busy time: the rows' own work, not the barriers' waits.
-    std::chrono::duration<double> busy{0};
+    BusyTime busy;  // the rows' own work, not the barriers' waits
     for (std::size_t n = T; n-- > 0;) {
       const std::size_t t = d.time(n), active = buf.active(t);
       const std::size_t r1 = std::min(mine.end, active);
-      const auto start = std::chrono::steady_clock::now();
+      busy.start();
       if (r1 > mine.begin) pass.rows_of_step(n, mine.begin, r1);
-      busy += std::chrono::steady_clock::now() - start;
+      busy.stop();
       if (!d.stepwise()) {
         // Rows past a sequence's end take part in the after-loop GEMMs as zeros.
         const std::size_t padded = std::max(mine.begin, active);
@@ -221,9 +221,9 @@ void backward(BackwardContext& ctx, const Dims& d) {
       member.barrier();  // every row's dG of this step is in
       pass.weights_of_step(n, member);
     }
-    times.record(member, busy.count(), row_work(buf, mine));
+    times.record(member, busy, row_work(buf, mine));
   });
-  if (by_rows > 1) times.report();
+  times.report();
   // The initial states' gradients.
   for (std::size_t k = 0; k < S; ++k) {
     if (initial_grads[k] == nullptr) continue;
