@@ -17,6 +17,7 @@
 // in order at the end. Each element is thus summed in one order for any number of members.
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <vector>
 
 #include "autograd/recurrence/backward.hpp"
@@ -183,23 +184,22 @@ void backward(BackwardContext& ctx, const Dims& d) {
   const std::size_t by_rows = by_units > 1 ? 1 : row_members(d);
   pass.biases_in_loop = by_units > 1;
   const kernels::MemberWeights weights = kernels::member_weights();
-  MemberTimes times;
+  RowTimes times;
   kernels::run_team(std::max(by_rows, by_units), [&](const kernels::TeamMember& member) {
     if (by_units > 1) {
-      const kernels::Range units = unit_share(d, member, weights);
-      BusyTime busy;
-      for (std::size_t n = T; n-- > 0;) pass.units_of_step(n, member, units, busy);
-      times.record(member, busy, double(units.end - units.begin) * T);
+      const kernels::Range units = unit_share(d, member);
+      for (std::size_t n = T; n-- > 0;) pass.units_of_step(n, member, units);
       return;
     }
     const kernels::Range mine = row_share(buf, member, weights);
-    BusyTime busy;  // the rows' own work, not the barriers' waits
+    // Busy time: the rows' own work, not the barriers' waits.
+    std::chrono::duration<double> busy{0};
     for (std::size_t n = T; n-- > 0;) {
       const std::size_t t = d.time(n), active = buf.active(t);
       const std::size_t r1 = std::min(mine.end, active);
-      busy.start();
+      const auto start = std::chrono::steady_clock::now();
       if (r1 > mine.begin) pass.rows_of_step(n, mine.begin, r1);
-      busy.stop();
+      busy += std::chrono::steady_clock::now() - start;
       if (!d.stepwise()) {
         // Rows past a sequence's end take part in the after-loop GEMMs as zeros.
         const std::size_t padded = std::max(mine.begin, active);
@@ -221,9 +221,9 @@ void backward(BackwardContext& ctx, const Dims& d) {
       member.barrier();  // every row's dG of this step is in
       pass.weights_of_step(n, member);
     }
-    times.record(member, busy, row_work(buf, mine));
+    times.record(member, busy.count(), row_work(buf, mine));
   });
-  times.report();
+  if (by_rows > 1) times.report();
   // The initial states' gradients.
   for (std::size_t k = 0; k < S; ++k) {
     if (initial_grads[k] == nullptr) continue;

@@ -56,11 +56,7 @@ struct Backward {
   void weights_of_step(std::size_t n, const kernels::TeamMember& member) const;
   // Processed step n for units [u0, u1) of every row (a small batch split by units): the
   // pointwise part, then, after a barrier, what needs every unit's dG.
-  // `busy` times the member's own work, not the barrier's wait.
-  void units_of_step(std::size_t n, const kernels::TeamMember& member, kernels::Range units,
-                     BusyTime& busy) const;
-  void weights_of_units(std::size_t n, const kernels::TeamMember& member,
-                        kernels::Range units) const;
+  void units_of_step(std::size_t n, const kernels::TeamMember& member, kernels::Range units) const;
   // Everything after the loop.
   void after_loop() const;
 };

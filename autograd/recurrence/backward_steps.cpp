@@ -93,9 +93,8 @@ void Backward::weights_of_step(std::size_t n, const kernels::TeamMember& member)
 }
 
 void Backward::units_of_step(std::size_t n, const kernels::TeamMember& member,
-                             kernels::Range units, BusyTime& busy) const {
-  busy.start();
-  const std::size_t B = d.B, H = d.H, G = d.G();
+                             kernels::Range units) const {
+  const std::size_t B = d.B, I = d.I, H = d.H, G = d.G();
   const std::size_t t = d.time(n), rows = buf.active(t), slot = kept_step(n, t);
   const std::size_t u0 = units.begin, u1 = units.end, width = u1 - u0;
   float* dh = buf.at(layout.d_h);  // P = H here
@@ -136,25 +135,10 @@ void Backward::units_of_step(std::size_t n, const kernels::TeamMember& member,
         std::fill_n(d_gates_t + row * G + g * H + u0, width, 0.0f);
         if (d.separate()) std::fill_n(d_hidden_t + row * G + g * H + u0, width, 0.0f);
       }
-  busy.stop();
   member.barrier();  // every unit's dG of this step is in
-  busy.start();
   const bool product = n > 0 || d.recurrent_initial();
   if (product && width) w.back_hidden[0].multiply(d_hidden_t, rows, dh, true, {u0, u1});
-  if (d.stepwise()) weights_of_units(n, member, units);
-  busy.stop();
-}
-
-// The stepwise weight gradients of units_of_step(): this member's gate rows of dW_ih and dW_hh,
-// and its columns of dx.
-void Backward::weights_of_units(std::size_t n, const kernels::TeamMember& member,
-                                kernels::Range units) const {
-  const std::size_t B = d.B, I = d.I, H = d.H, G = d.G();
-  const std::size_t t = d.time(n), rows = buf.active(t), slot = kept_step(n, t);
-  const std::size_t u0 = units.begin, width = units.end - units.begin;
-  const float* d_gates_t = d_gates(slot);
-  const float* d_hidden_t = d_hidden(slot);
-  const bool product = n > 0 || d.recurrent_initial();
+  if (!d.stepwise()) return;
   for (std::size_t g = 0; g < d.cell->gates && width; ++g) {
     const std::size_t first = g * H + u0;
     if (grads.weight_ih)

@@ -8,6 +8,7 @@
 // with h times the recurrent mask where it enters the product. The backward is in backward.cpp.
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <span>
 #include <string>
 #include <vector>
@@ -146,7 +147,7 @@ void run_forward(const Buffers& buf, const float* x, const RecurrenceInputs& in)
   const std::size_t by_units = unit_members(d);
   const std::size_t by_rows = by_units > 1 ? 1 : row_members(d);
   const kernels::MemberWeights weights = kernels::member_weights();
-  MemberTimes times;
+  RowTimes times;
   kernels::run_team(std::max(by_rows, by_units), [&](const kernels::TeamMember& member) {
     // The input part for every step at once (small batches, or no recurrent product at all),
     // split by rows of all steps; every member then waits for the whole of it.
@@ -159,10 +160,8 @@ void run_forward(const Buffers& buf, const float* x, const RecurrenceInputs& in)
     }
     if (by_units > 1) {
       // This member's units of every gate, all rows; then everyone waits for the whole of h.
-      const kernels::Range mine = unit_share(d, member, weights);
-      BusyTime busy;
+      const kernels::Range mine = unit_share(d, member);
       for (std::size_t n = 0; n < d.T; ++n) {
-        busy.start();
         const std::size_t t = d.time(n), rows = buf.active(t);
         std::array<const float*, 2> operands{projected ? nullptr : x + t * B * I,
                                              n >= first_with_product ? buf.h_before(n) : nullptr};
@@ -196,15 +195,12 @@ void run_forward(const Buffers& buf, const float* x, const RecurrenceInputs& in)
         }
         step.vectors = vectors_base;
         if (mine.end > mine.begin) d.cell->forward(step);
-        busy.stop();
         member.barrier();  // the whole of h, for the next step's product
       }
-      times.record(member, busy, double(mine.end - mine.begin) * d.T);
       return;
     }
     const kernels::Range mine = row_share(buf, member, weights);
-    BusyTime busy;
-    busy.start();
+    const auto start = std::chrono::steady_clock::now();
     for (std::size_t n = 0; n < d.T; ++n) {
       const std::size_t t = d.time(n);
       const std::size_t r0 = mine.begin, r1 = std::min(mine.end, buf.active(t));
@@ -247,10 +243,10 @@ void run_forward(const Buffers& buf, const float* x, const RecurrenceInputs& in)
       if (d.projection())
         w.project.multiply(buf.h_raw(t) + r0 * H, rows, buf.h_after(t) + r0 * P, false);
     }
-    busy.stop();
-    times.record(member, busy, row_work(buf, mine));
+    const std::chrono::duration<double> busy = std::chrono::steady_clock::now() - start;
+    times.record(member, busy.count(), row_work(buf, mine));
   });
-  times.report();
+  if (by_rows > 1) times.report();
 }
 
 // The ragged run's output back in batch order, zero past each sequence's end.

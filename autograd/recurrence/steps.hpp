@@ -6,7 +6,6 @@
 #include <cstddef>
 #include <algorithm>
 #include <array>
-#include <chrono>
 #include <cstring>
 
 #include "autograd/recurrence/plan.hpp"
@@ -113,11 +112,9 @@ inline std::size_t unit_members(const Dims& d) {
   return std::min(kernels::available_threads(), std::max<std::size_t>(1, d.H / 32));
 }
 
-// A member's units: whole 16-unit panels, in proportion to the members' learned speeds (each
-// unit's arithmetic is the same whoever runs it).
-inline kernels::Range unit_share(const Dims& d, const kernels::TeamMember& member,
-                                 const kernels::MemberWeights& weights) {
-  return kernels::weighted_share(d.H, member.thread, member.threads, weights, 16);
+// A member's units: whole 16-unit panels.
+inline kernels::Range unit_share(const Dims& d, const kernels::TeamMember& member) {
+  return kernels::share(d.H, member.thread, member.threads, 16);
 }
 
 // A member's rows: contiguous, in proportion to the members' learned speeds (`weights`,
@@ -160,29 +157,16 @@ inline double row_work(const Buffers& buf, kernels::Range rows) {
   return steps;
 }
 
-// A member's busy time: the time between start() and stop(), the barriers' waits left out.
-class BusyTime {
- public:
-  void start() { since_ = Clock::now(); }
-  void stop() { total_ += Clock::now() - since_; }
-  double seconds() const { return total_.count(); }
-
- private:
-  using Clock = std::chrono::steady_clock;
-  Clock::time_point since_;
-  std::chrono::duration<double> total_{0};
-};
-
-// Each member's busy time and work in a region split by rows or units, reported when the region
-// is over (kernels::report_busy()) so that the next region splits by the speeds measured.
-struct MemberTimes {
+// Each member's busy time and work in a region split by rows, reported when the region is over
+// (kernels::report_busy()) so that the next region splits by the speeds measured.
+struct RowTimes {
   static constexpr std::size_t kMembers = kernels::MemberWeights::kTracked;
   std::array<double, kMembers> seconds{}, work{};
   std::size_t members = 0;
 
-  void record(const kernels::TeamMember& member, const BusyTime& busy, double member_work) {
+  void record(const kernels::TeamMember& member, double busy, double member_work) {
     if (member.thread >= kMembers) return;
-    seconds[member.thread] = busy.seconds();
+    seconds[member.thread] = busy;
     work[member.thread] = member_work;
     if (member.thread == 0) members = member.threads;
   }
