@@ -140,9 +140,10 @@ inline kernels::Range row_share(const Buffers& buf, const kernels::TeamMember& m
   const auto boundary = [&](std::size_t part) {
     if (part == 0) return std::size_t{0};
     if (part == member.threads) return B;
+    // The rows whose middle falls before the member's share of the row-steps (to the nearest).
     const double target = double(total) * weights.fraction(part, member.threads);
     std::size_t row = 0, sum = 0;
-    while (row < B && double(sum + row_length(buf, row)) <= target + 1e-6)
+    while (row < B && double(sum) + 0.5 * double(row_length(buf, row)) <= target)
       sum += row_length(buf, row++);
     return row;
   };
