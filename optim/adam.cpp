@@ -42,9 +42,6 @@ void adam_update(Tensor& value, const Tensor& grad, Tensor& exp_avg, Tensor& exp
   const auto eps = static_cast<float>(options.eps);
   const auto b1 = static_cast<float>(beta1), one_minus_b1 = static_cast<float>(1 - beta1);
   const auto b2 = static_cast<float>(beta2), one_minus_b2 = static_cast<float>(1 - beta2);
-  // Every element's update is its own: the team splits the elements of a large parameter (in
-  // whole grains, at least 64K per member), and each result is bitwise the same on any number
-  // of threads.
   // One pass over the four arrays, where three xtensor assignments made three (a fifth of a
   // batch-1 LSTM training step was those passes): each element's m, v and step in the order of
   // PyTorch's formula.
