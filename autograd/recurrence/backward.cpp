@@ -6,9 +6,10 @@
 //   dh += dG_t W_hh (times the recurrent mask)  the gradient through the recurrent product
 // The weight gradients dW_hh = sum_t dG_t^T h_{t-1}, dW_ih = dG^T X, dX = dG W_ih, dW_hr and the
 // bias sums are added up step by step while dG_t is in cache when the weights are small
-// (Dims::stepwise), else after the loop as one GEMM each over all T*B rows (the outputs and state
-// slots are contiguous, so every step's h_{t-1} is a row block of one matrix). Split by hidden
-// units, each member adds its own columns of the bias sums in the loop at any weight size.
+// (Dims::stepwise), else after the loop over all T*B rows: dW_ih, dW_hh and the bias sums as one
+// GEMM, dG^T [x | h_{t-1} | 1] (two for a cell with separate hidden gates), dX and dW_hr as one
+// GEMM each. Split by hidden units, stepwise, each member adds its own columns of the bias sums
+// in the loop.
 //
 // On a team the batch rows are split: each member runs every step for its rows, which never
 // interact. The only sums over rows are the weight gradients and the vectors': stepwise, every
@@ -74,34 +75,115 @@ void add_recurrent_weight_gradient(const Buffers& buf, std::size_t r, const floa
   }
 }
 
-}  // namespace
+// Where one after-loop product's gradients go: the product is dL^T Z over all T*B rows, with
+// Z = [x | the fed-back states | 1] (each row's input and the states its step read, the parts
+// `input` and `states` say), so that its result is [dW_ih | dW_hh | bias sum] side by side.
+struct ProductTargets {
+  bool input = false, states = false;
+  float* weight_ih = nullptr;
+  float* weight_hh = nullptr;
+  std::array<float*, 2> biases{};
+};
 
-void Backward::after_loop() const {
-  const std::size_t T = d.T, B = d.B, I = d.I, H = d.H, P = d.P, G = d.G(), R = d.R();
-  if (!d.stepwise()) {
-    const float* all_gates = d_gates(0);
-    const float* all_hidden = d_hidden(0);
-    const std::size_t all = T * B;
-    if (grads.weight_hh)
-      for (std::size_t r = 0; r < R; ++r)
-        add_recurrent_weight_gradient(buf, r, all_hidden,
-                                      buf.mask ? masked(0) : nullptr, grads.weight_hh);
-    // The input projection's gradients, as linear() would give them.
-    if (grads.x) gemm_raw(all_gates, false, weight_ih, false, grads.x, all, I, G, 1.0f, 1.0f);
-    if (grads.weight_ih)
-      gemm_raw(all_gates, true, x, false, grads.weight_ih, G, I, all, 1.0f, 1.0f);
-    if (grads.weight_hr)
-      gemm_raw(d_projected(0), true, buf.h_raw(0), false, grads.weight_hr, P, H, all, 1.0f, 1.0f);
-    // The bias gradients, unless the loop added them (split by units): each column summed over
-    // the steps newest first and the rows in order, as every other path sums it.
-    if ((grads.bias_ih || grads.bias_hh) && !biases_in_loop)
+// Adds dL^T Z into the targets. One GEMM over [x | states | 1] packs dL once, where a GEMM per
+// weight and a pass for the bias sums read all of it three times: timed alone on one thread
+// (OpenBLAS 0.3.21, the AVX-512 Xeon of docs/performance.md, B 32, T 64), the three took 18-19 ms
+// for LSTM H 256 and 59-62 ms for H 512, the one 15-16 and 50-52, copying Z included. Each
+// element's sum is then OpenBLAS's over the rows, blocked by gate rows alone (gemm_strided()),
+// the same on any number of threads.
+void add_product_gradients(const Buffers& buf, const float* x, const float* d_left,
+                           const ProductTargets& to) {
+  const Dims& d = buf.d;
+  const std::size_t T = d.T, B = d.B, I = d.I, P = d.P, G = d.G(), R = d.R();
+  const std::size_t inputs = to.input ? I : 0, states = to.states ? R * P : 0;
+  const std::size_t N = inputs + states + 1;
+  if (G < 2 * N) {
+    // dL is not much larger than Z, so copying Z costs what packing dL once more saves (an RNN
+    // at H 256: 1.03x the time of its training step): a GEMM per weight, reading the states
+    // where they lie, and the bias sums, each column over the steps newest first and the rows
+    // in order.
+    if (to.weight_ih) gemm_raw(d_left, true, x, false, to.weight_ih, G, I, T * B, 1.0f, 1.0f);
+    for (std::size_t r = 0; r < R && to.weight_hh; ++r)
+      add_recurrent_weight_gradient(buf, r, d_left,
+                                    buf.mask ? buf.at(buf.layout.masked_steps) : nullptr,
+                                    to.weight_hh);
+    if (to.biases[0] || to.biases[1])
       kernels::parallel_for(G, 16, 64, [&](std::size_t g0, std::size_t g1) {
         for (std::size_t n = T; n-- > 0;) {
           const std::size_t t = d.time(n), rows = buf.active(t);
-          if (grads.bias_hh) add_column_sums(d_hidden(t), rows, G, g0, g1, grads.bias_hh);
-          if (grads.bias_ih) add_column_sums(d_gates(t), rows, G, g0, g1, grads.bias_ih);
+          for (float* bias : to.biases)
+            if (bias) add_column_sums(d_left + t * B * G, rows, G, g0, g1, bias);
         }
       });
+    return;
+  }
+  static thread_local std::vector<float> z_storage, c_storage;
+  z_storage.resize(T * B * N);
+  c_storage.resize(G * N);
+  float* z = z_storage.data();
+  float* c = c_storage.data();
+  // Z's rows, a step at a time (rows past a sequence's end are zeros, as their dL rows are).
+  kernels::parallel_for(T, 1, 4, [&](std::size_t n0, std::size_t n1) {
+    for (std::size_t n = n0; n < n1; ++n) {
+      const std::size_t t = d.time(n), rows = buf.active(t);
+      const bool product = n > 0 || d.recurrent_initial();  // else the step read no state
+      for (std::size_t i = 0; i < B; ++i) {
+        float* row = z + (t * B + i) * N;
+        if (i >= rows) {
+          std::fill_n(row, N, 0.0f);
+          continue;
+        }
+        if (to.input) std::copy_n(x + (t * B + i) * I, I, row);
+        for (std::size_t r = 0; r < R && to.states; ++r) {
+          float* part = row + inputs + r * P;
+          if (!product) std::fill_n(part, P, 0.0f);
+          else if (r == 0 && buf.mask)  // h times the mask, as the product read it
+            std::copy_n(buf.at(buf.layout.masked_steps) + (t * B + i) * P, P, part);
+          else std::copy_n(buf.state_in(r, n) + i * P, P, part);
+        }
+        row[N - 1] = 1.0f;
+      }
+    }
+  });
+  gemm_strided(d_left, G, true, z, N, false, c, N, G, N, T * B, 1.0f, 0.0f);
+  kernels::parallel_for(G, 16, 64, [&](std::size_t g0, std::size_t g1) {
+    for (std::size_t g = g0; g < g1; ++g) {
+      const float* result = c + g * N;
+      if (to.weight_ih) add_to(to.weight_ih + g * I, result, inputs);
+      if (to.weight_hh) add_to(to.weight_hh + g * R * P, result + inputs, states);
+      for (float* bias : to.biases)
+        if (bias) bias[g] += result[N - 1];
+    }
+  });
+}
+
+}  // namespace
+
+void Backward::after_loop() const {
+  const std::size_t T = d.T, B = d.B, I = d.I, H = d.H, P = d.P, G = d.G();
+  if (!d.stepwise()) {
+    // dW_ih, dW_hh and the bias sums as products over all T*B rows: one for a dense cell
+    // (dG is both gates' gradient), two for separate ones (x's and the states' gradients).
+    const bool hh = grads.weight_hh != nullptr;
+    if (d.dense()) {
+      if (grads.weight_ih || hh || grads.bias_ih || grads.bias_hh)
+        add_product_gradients(buf, x, d_gates(0),
+                              {true, hh, grads.weight_ih, grads.weight_hh,
+                               {grads.bias_ih, grads.bias_hh}});
+    } else {
+      if (grads.weight_ih || grads.bias_ih || (!d.separate() && grads.bias_hh))
+        add_product_gradients(buf, x, d_gates(0),
+                              {true, false, grads.weight_ih, nullptr,
+                               {grads.bias_ih, d.separate() ? nullptr : grads.bias_hh}});
+      if (d.separate() && (hh || grads.bias_hh))
+        add_product_gradients(buf, x, d_hidden(0),
+                              {false, hh, nullptr, grads.weight_hh, {grads.bias_hh, nullptr}});
+    }
+    // The input's gradient, as linear() would give it.
+    if (grads.x) gemm_raw(d_gates(0), false, weight_ih, false, grads.x, T * B, I, G, 1.0f, 1.0f);
+    if (grads.weight_hr)
+      gemm_raw(d_projected(0), true, buf.h_raw(0), false, grads.weight_hr, P, H, T * B, 1.0f,
+               1.0f);
   }
   // The vectors' gradients: each row's sum over the steps, the rows added in order.
   const std::size_t V = d.V();
@@ -182,7 +264,6 @@ void backward(BackwardContext& ctx, const Dims& d) {
 
   const std::size_t by_units = unit_members(d);
   const std::size_t by_rows = by_units > 1 ? 1 : row_members(d);
-  pass.biases_in_loop = by_units > 1;
   const kernels::MemberWeights weights = kernels::member_weights();
   RowTimes times;
   kernels::run_team(std::max(by_rows, by_units), [&](const kernels::TeamMember& member) {

@@ -37,7 +37,6 @@ struct Backward {
   const float* vectors = nullptr; // [V, H]
   const float* weight_ih = nullptr;
   PackedWeights& w;
-  bool biases_in_loop = false;    // the loop adds the bias gradients (split by units)
 
   std::size_t kept_step(std::size_t n, std::size_t t) const { return d.stepwise() ? n % 2 : t; }
   float* d_gates(std::size_t slot) const { return buf.at(layout.d_gates) + slot * d.B * d.G(); }

@@ -122,9 +122,10 @@ void Backward::units_of_step(std::size_t n, const kernels::TeamMember& member,
     step.grad_state_in[k] = running;
   }
   if (width) d.cell->backward(step);
-  // This member's columns of the bias gradients, while its dG is in cache: each column is
-  // summed over the steps newest first and the rows in order, as after the loop (row split).
-  for (std::size_t g = 0; g < d.cell->gates && width; ++g) {
+  // This member's columns of the bias gradients, while its dG is in cache (stepwise; else the
+  // after-loop product adds them): each column summed over the steps newest first and the rows
+  // in order, as weights_of_step() sums it when split by rows.
+  for (std::size_t g = 0; g < d.cell->gates && width && d.stepwise(); ++g) {
     const std::size_t first = g * H + u0;
     if (grads.bias_hh) add_column_sums(d_hidden_t, rows, G, first, first + width, grads.bias_hh);
     if (grads.bias_ih) add_column_sums(d_gates_t, rows, G, first, first + width, grads.bias_ih);
