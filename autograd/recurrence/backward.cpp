@@ -89,32 +89,27 @@ struct ProductTargets {
 // weight and a pass for the bias sums read all of it three times: timed alone on one thread
 // (OpenBLAS 0.3.21, the AVX-512 Xeon of docs/performance.md, B 32, T 64), the three took 18-19 ms
 // for LSTM H 256 and 59-62 ms for H 512, the one 15-16 and 50-52, copying Z included. Each
-// element's sum is then OpenBLAS's over the rows, blocked by gate rows alone (gemm_strided()),
-// the same on any number of threads.
+// element's sum is then OpenBLAS's over the rows, in blocks that gemm_strided() cuts the same way
+// on any number of threads.
 void add_product_gradients(const Buffers& buf, const float* x, const float* d_left,
                            const ProductTargets& to) {
   const Dims& d = buf.d;
   const std::size_t T = d.T, B = d.B, I = d.I, P = d.P, G = d.G(), R = d.R();
   const std::size_t inputs = to.input ? I : 0, states = to.states ? R * P : 0;
   const std::size_t N = inputs + states + 1;
-  if (G < 2 * N) {
-    // dL is not much larger than Z, so copying Z costs what packing dL once more saves (an RNN
-    // at H 256: 1.03x the time of its training step): a GEMM per weight, reading the states
-    // where they lie, and the bias sums, each column over the steps newest first and the rows
-    // in order.
-    if (to.weight_ih) gemm_raw(d_left, true, x, false, to.weight_ih, G, I, T * B, 1.0f, 1.0f);
+  if (G < 2 * N && to.states) {
+    // dL is not much wider than Z, so copying the states costs what packing dL once more saves
+    // (an RNN at H 256: 1.05x the time of its training step): dW_hh by a GEMM per fed-back
+    // state, reading it where it lies, and the rest over [x | 1].
     for (std::size_t r = 0; r < R && to.weight_hh; ++r)
       add_recurrent_weight_gradient(buf, r, d_left,
                                     buf.mask ? buf.at(buf.layout.masked_steps) : nullptr,
                                     to.weight_hh);
-    if (to.biases[0] || to.biases[1])
-      kernels::parallel_for(G, 16, 64, [&](std::size_t g0, std::size_t g1) {
-        for (std::size_t n = T; n-- > 0;) {
-          const std::size_t t = d.time(n), rows = buf.active(t);
-          for (float* bias : to.biases)
-            if (bias) add_column_sums(d_left + t * B * G, rows, G, g0, g1, bias);
-        }
-      });
+    ProductTargets rest = to;
+    rest.states = false;
+    rest.weight_hh = nullptr;
+    if (rest.weight_ih || rest.biases[0] || rest.biases[1])
+      add_product_gradients(buf, x, d_left, rest);
     return;
   }
   static thread_local std::vector<float> z_storage, c_storage;
