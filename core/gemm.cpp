@@ -2,6 +2,8 @@
 // cblas prototypes conflict with OpenBLAS's.
 #include "core/gemm.hpp"
 
+#include <atomic>
+
 #include <cblas.h>
 
 #include "core/error.hpp"
@@ -82,9 +84,14 @@ void gemm_strided(const float* a, std::size_t lda, bool transpose_a, const float
                 k, alpha, beta, false);
     }
   };
-  kernels::run_team(kernels::available_threads(), [&](const kernels::TeamMember& member) {
-    const kernels::Range mine = kernels::share(blocks, member.thread, member.threads);
-    for (std::size_t index = mine.begin; index < mine.end; ++index) block(index);
+  // Each member takes the next block not yet taken, so a member on a faster core takes more of
+  // them: this host's two vCPUs ran the same work up to 1.3x apart for minutes at a time
+  // (docs/performance.md). A block's result does not depend on which member computes it.
+  std::atomic<std::size_t> next{0};
+  kernels::run_team(kernels::available_threads(), [&](const kernels::TeamMember&) {
+    for (std::size_t index = next.fetch_add(1, std::memory_order_relaxed); index < blocks;
+         index = next.fetch_add(1, std::memory_order_relaxed))
+      block(index);
   });
 }
 
