@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <vector>
 
 #include "core/random.hpp"
@@ -33,6 +34,11 @@ inline Tensor away_from_zero(const Shape& shape, std::uint64_t seed, float low =
   Tensor values = generator.uniform(shape, low, high);
   for (float& v : values) v = generator.next_float() < 0.5f ? -v : v;
   return values;
+}
+
+/// Whether `a` and `b` hold the same floats bit for bit (what a split over threads must keep).
+inline bool same_bits(const Tensor& a, const Tensor& b) {
+  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
 }
 
 }  // namespace recur::test

@@ -2,15 +2,17 @@
 // the amsgrad maximum must come out bitwise the same on 1, 2 and 3 threads.
 #include <boost/test/unit_test.hpp>
 
-#include <cstring>
 #include <vector>
 
 #include "autograd/parameter.hpp"
 #include "core/random.hpp"
 #include "core/threads.hpp"
+#include "support/tensors.hpp"
 #include "optim/adam.hpp"
 
 namespace {
+
+using recur::test::same_bits;
 
 // Three Adam steps on a 600 x 500 parameter (300,000 elements: up to four members of 64K) with
 // `threads` threads; the final value.
@@ -24,10 +26,6 @@ recur::Tensor adam_after_three_steps(int threads, bool amsgrad) {
     adam.step();
   }
   return parameter.value;
-}
-
-bool same_bits(const recur::Tensor& a, const recur::Tensor& b) {
-  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
 }
 
 }  // namespace

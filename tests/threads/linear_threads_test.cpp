@@ -3,7 +3,6 @@
 // gradient must still be the column sums of dy (checked against sums in double here).
 #include <boost/test/unit_test.hpp>
 
-#include <cstring>
 
 #include "autograd/ops/elementwise.hpp"
 #include "autograd/ops/linalg.hpp"
@@ -11,8 +10,11 @@
 #include "autograd/tape.hpp"
 #include "core/random.hpp"
 #include "core/threads.hpp"
+#include "support/tensors.hpp"
 
 namespace {
+
+using recur::test::same_bits;
 
 // 3 x 3000 rows of 8 inputs into 40 outputs: the bias gradient is large enough to be split over
 // three members (columns in 16s), the rows over up to 120K floats / 32K.
@@ -34,10 +36,6 @@ Results linear_on(int threads) {
   const recur::Var y = recur::linear(x, weight, bias);
   tape.backward(recur::sum(y * tape.input(dy)));
   return {y.value(), x.grad(), weight.grad(), bias.grad(), dy};
-}
-
-bool same_bits(const recur::Tensor& a, const recur::Tensor& b) {
-  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
 }
 
 }  // namespace

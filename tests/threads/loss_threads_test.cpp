@@ -4,7 +4,6 @@
 #include <boost/test/unit_test.hpp>
 
 #include <cmath>
-#include <cstring>
 #include <vector>
 
 #include "autograd/ops/elementwise.hpp"
@@ -13,10 +12,12 @@
 #include "autograd/tape.hpp"
 #include "core/random.hpp"
 #include "core/threads.hpp"
+#include "support/tensors.hpp"
 
 namespace {
 
 using recur::Reduction;
+using recur::test::same_bits;
 
 constexpr std::size_t kRows = 3000, kClasses = 40;  // 120K logits: up to 7 members of 16K
 
@@ -41,10 +42,6 @@ LossAndGradient cross_entropy_on(int threads, Reduction reduction) {
   else
     tape.backward(loss);
   return {loss.value(), logits.grad()};
-}
-
-bool same_bits(const recur::Tensor& a, const recur::Tensor& b) {
-  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
 }
 
 // The mean loss summed in double, row by row, from the same logits and targets.
