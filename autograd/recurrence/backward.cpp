@@ -7,9 +7,9 @@
 // The weight gradients dW_hh = sum_t dG_t^T h_{t-1}, dW_ih = dG^T X, dX = dG W_ih, dW_hr and the
 // bias sums are added up step by step while dG_t is in cache when the weights are small
 // (Dims::stepwise), else after the loop over all T*B rows: dW_ih, dW_hh and the bias sums as one
-// GEMM, dG^T [x | h_{t-1} | 1] (two for a cell with separate hidden gates), dX and dW_hr as one
-// GEMM each. Split by hidden units, stepwise, each member adds its own columns of the bias sums
-// in the loop.
+// GEMM, dG^T [x | h_{t-1} | 1] (two for a cell with separate hidden gates; where dG is too narrow
+// to pay for copying h, an RNN's, dW_hh keeps a GEMM of its own), dX and dW_hr as one GEMM each.
+// Split by hidden units, stepwise, each member adds its own columns of the bias sums in the loop.
 //
 // On a team the batch rows are split: each member runs every step for its rows, which never
 // interact. The only sums over rows are the weight gradients and the vectors': stepwise, every
