@@ -13,7 +13,6 @@
 #include <atomic>
 #include <cstdint>
 #include <cstdlib>
-#include <cstring>
 #include <string_view>
 
 #include "core/kernels/fma_tile.hpp"
@@ -345,21 +344,43 @@ void PackedRight::pack_rows(const float* b, bool transpose, std::size_t rows,
 void PackedRight::pack_panels(const float* b, bool transpose, std::size_t rows,
                               std::size_t first_row, std::size_t ld, std::size_t first_panel,
                               std::size_t last_panel) {
+  if (!transpose) {
+    // Row by row across the panels, so B is read in order and each panel written in order: a
+    // panel at a time read 64 bytes of every row of B and took 1.8 ms for the backward pass's
+    // W_hh at H 512 (4 MiB, two threads) on the Xeon of docs/performance.md, this 0.4-0.7.
+    const std::size_t full = std::min(last_panel, n_ / kPanel);  // panels [.., full) are whole
+    for (std::size_t p = 0; p < rows; ++p) {
+      const float* source = b + p * ld;
+      float* row = panels_ + (first_row + p) * kPanel;
+      for (std::size_t q = first_panel; q < full; ++q)
+        std::copy_n(source + q * kPanel, kPanel, row + q * k_ * kPanel);
+      for (std::size_t q = std::max(first_panel, full); q < last_panel; ++q) {
+        float* target = row + q * k_ * kPanel;
+        const std::size_t width = n_ - q * kPanel;
+        std::copy_n(source + q * kPanel, width, target);
+        std::fill(target + width, target + kPanel, 0.0f);
+      }
+    }
+    return;
+  }
   for (std::size_t q = first_panel; q < last_panel; ++q) {
     float* panel = panels_ + q * k_ * kPanel;
     const std::size_t first = q * kPanel, width = std::min(kPanel, n_ - first);
     float* top = panel + first_row * kPanel;
-    if (transpose) {
-      // Column j of the panel is row first + j of B: read B's rows in order (a read across 16
-      // rows for each panel row was a quarter of a batch-1 forward pass; what is left is the
-      // memory traffic, which an 8 x 8 AVX transpose did not shorten).
-      for (std::size_t j = 0; j < width; ++j) {
-        const float* source = b + (first + j) * ld;
-        for (std::size_t p = 0; p < rows; ++p) top[p * kPanel + j] = source[p];
-      }
-    } else {
+    // Column j of the panel is row first + j of B. A whole panel is written a row at a time
+    // from its 16 rows of B read side by side, each in order: writing it a column at a time
+    // (64 bytes apart) took 1.6-2.0 ms for the W_hh of an H 512 layer (4 MiB) on one thread of
+    // the Xeon of docs/performance.md, this 0.7-1.3.
+    if (width == kPanel) {
+      const float* source[kPanel];
+      for (std::size_t j = 0; j < kPanel; ++j) source[j] = b + (first + j) * ld;
       for (std::size_t p = 0; p < rows; ++p)
-        std::memcpy(top + p * kPanel, b + p * ld + first, width * sizeof(float));
+        for (std::size_t j = 0; j < kPanel; ++j) top[p * kPanel + j] = source[j][p];
+      continue;
+    }
+    for (std::size_t j = 0; j < width; ++j) {
+      const float* source = b + (first + j) * ld;
+      for (std::size_t p = 0; p < rows; ++p) top[p * kPanel + j] = source[p];
     }
     if (width < kPanel)
       for (std::size_t p = 0; p < rows; ++p)
