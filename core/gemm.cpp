@@ -2,6 +2,7 @@
 // cblas prototypes conflict with OpenBLAS's.
 #include "core/gemm.hpp"
 
+#include <algorithm>
 #include <atomic>
 
 #include <cblas.h>
@@ -40,6 +41,9 @@ void blas_call(const float* a, std::size_t lda, bool transpose_a, const float* b
   }
   if (gemv && m == 1 && !transpose_a) {
     // A single row: y = alpha * op(B)^T a + beta * c through gemv, ~5x faster than sgemm at M = 1.
+    // With beta 0, C may hold anything (an unwritten gradient buffer): gemv scales it by 0,
+    // which would keep a NaN, where sgemm ignores C.
+    if (beta == 0.0f) std::fill_n(c, n, 0.0f);
     cblas_sgemv(CblasRowMajor, transpose_b ? CblasNoTrans : CblasTrans,
                 static_cast<blasint>(transpose_b ? n : k),
                 static_cast<blasint>(transpose_b ? k : n), alpha, b, static_cast<blasint>(ldb), a,

@@ -28,8 +28,16 @@
 namespace recur::detail::recurrence {
 namespace {
 
-float* wanted(BackwardContext& ctx, std::uint8_t index) {
+// Input `index`'s gradient buffer, or nullptr when it is not wanted. With `may_write`, a buffer
+// nothing has added to yet comes undefined, and `fresh` says so.
+float* wanted(BackwardContext& ctx, std::uint8_t index, bool may_write, bool& fresh) {
+  fresh = false;
   if (index == kAbsent || !ctx.needs_grad(index)) return nullptr;
+  if (may_write)
+    if (Tensor* unwritten = ctx.grad_input_to_overwrite(index)) {
+      fresh = true;
+      return unwritten->data();
+    }
   return ctx.grad_input(index).data();
 }
 
@@ -83,6 +91,9 @@ struct ProductTargets {
   float* weight_ih = nullptr;
   float* weight_hh = nullptr;
   std::array<float*, 2> biases{};
+  // Targets nothing has added to yet (Grads::Fresh): written, not added to.
+  bool weight_ih_fresh = false, weight_hh_fresh = false;
+  std::array<bool, 2> biases_fresh{};
 };
 
 // Adds dL^T Z into the targets. One GEMM over [x | states | 1] packs dL once, where a GEMM per
@@ -101,6 +112,7 @@ void add_product_gradients(const Buffers& buf, const float* x, const float* d_le
     // dL is not much wider than Z, so copying the states costs what packing dL once more saves
     // (an RNN at H 256: 1.05x the time of its training step): dW_hh by a GEMM per fed-back
     // state, reading it where it lies, and the rest over [x | 1].
+    if (to.weight_hh && to.weight_hh_fresh) std::fill_n(to.weight_hh, G * R * P, 0.0f);
     for (std::size_t r = 0; r < R && to.weight_hh; ++r)
       add_recurrent_weight_gradient(buf, r, d_left,
                                     buf.mask ? buf.at(buf.layout.masked_steps) : nullptr,
@@ -144,10 +156,14 @@ void add_product_gradients(const Buffers& buf, const float* x, const float* d_le
   kernels::parallel_for(G, 16, 64, [&](std::size_t g0, std::size_t g1) {
     for (std::size_t g = g0; g < g1; ++g) {
       const float* result = c + g * N;
-      if (to.weight_ih) add_to(to.weight_ih + g * I, result, inputs);
-      if (to.weight_hh) add_to(to.weight_hh + g * R * P, result + inputs, states);
-      for (float* bias : to.biases)
-        if (bias) bias[g] += result[N - 1];
+      if (to.weight_ih && to.weight_ih_fresh) std::copy_n(result, inputs, to.weight_ih + g * I);
+      else if (to.weight_ih) add_to(to.weight_ih + g * I, result, inputs);
+      if (to.weight_hh && to.weight_hh_fresh)
+        std::copy_n(result + inputs, states, to.weight_hh + g * R * P);
+      else if (to.weight_hh) add_to(to.weight_hh + g * R * P, result + inputs, states);
+      for (std::size_t k = 0; k < 2; ++k)
+        if (to.biases[k]) to.biases[k][g] = (to.biases_fresh[k] ? 0.0f : to.biases[k][g]) +
+                                             result[N - 1];
     }
   });
 }
@@ -160,25 +176,33 @@ void Backward::after_loop() const {
     // dW_ih, dW_hh and the bias sums as products over all T*B rows: one for a dense cell
     // (dG is both gates' gradient), two for separate ones (x's and the states' gradients).
     const bool hh = grads.weight_hh != nullptr;
+    const Grads::Fresh& fresh = grads.fresh;
     if (d.dense()) {
       if (grads.weight_ih || hh || grads.bias_ih || grads.bias_hh)
         add_product_gradients(buf, x, d_gates(0),
                               {true, hh, grads.weight_ih, grads.weight_hh,
-                               {grads.bias_ih, grads.bias_hh}});
+                               {grads.bias_ih, grads.bias_hh}, fresh.weight_ih, fresh.weight_hh,
+                               {fresh.bias_ih, fresh.bias_hh}});
     } else {
-      if (grads.weight_ih || grads.bias_ih || (!d.separate() && grads.bias_hh))
+      const bool hh_bias_here = !d.separate();  // a cell without separate gates
+      if (grads.weight_ih || grads.bias_ih || (hh_bias_here && grads.bias_hh))
         add_product_gradients(buf, x, d_gates(0),
                               {true, false, grads.weight_ih, nullptr,
-                               {grads.bias_ih, d.separate() ? nullptr : grads.bias_hh}});
+                               {grads.bias_ih, hh_bias_here ? grads.bias_hh : nullptr},
+                               fresh.weight_ih, false,
+                               {fresh.bias_ih, hh_bias_here && fresh.bias_hh}});
       if (d.separate() && (hh || grads.bias_hh))
         add_product_gradients(buf, x, d_hidden(0),
-                              {false, hh, nullptr, grads.weight_hh, {grads.bias_hh, nullptr}});
+                              {false, hh, nullptr, grads.weight_hh, {grads.bias_hh, nullptr},
+                               false, fresh.weight_hh, {fresh.bias_hh, false}});
     }
     // The input's gradient, as linear() would give it.
-    if (grads.x) gemm_raw(d_gates(0), false, weight_ih, false, grads.x, T * B, I, G, 1.0f, 1.0f);
+    if (grads.x)
+      gemm_raw(d_gates(0), false, weight_ih, false, grads.x, T * B, I, G, 1.0f,
+               fresh.x ? 0.0f : 1.0f);
     if (grads.weight_hr)
       gemm_raw(d_projected(0), true, buf.h_raw(0), false, grads.weight_hr, P, H, T * B, 1.0f,
-               1.0f);
+               fresh.weight_hr ? 0.0f : 1.0f);
   }
   // The vectors' gradients: each row's sum over the steps, the rows added in order.
   const std::size_t V = d.V();
@@ -233,14 +257,19 @@ void backward(BackwardContext& ctx, const Dims& d) {
   pass.vectors = vectors.data();
 
   Grads& grads = pass.grads;
-  grads.weight_ih = wanted(ctx, 1);
-  grads.weight_hh = wanted(ctx, d.weight_hh);
-  grads.bias_ih = wanted(ctx, d.bias_ih);
-  grads.bias_hh = wanted(ctx, d.bias_hh);
-  grads.weight_hr = wanted(ctx, d.weight_hr);
-  if (ctx.needs_grad(0)) {
-    grads.x = d.ragged ? buf.at(layout.d_x_sorted) : ctx.grad_input(0).data();
-    if (d.ragged) std::fill_n(grads.x, T * B * I, 0.0f);
+  // Not stepwise, the products after the loop are all that writes these gradients.
+  const bool after_loop_only = !d.stepwise();
+  Grads::Fresh& fresh = grads.fresh;
+  grads.weight_ih = wanted(ctx, 1, after_loop_only, fresh.weight_ih);
+  grads.weight_hh = wanted(ctx, d.weight_hh, after_loop_only, fresh.weight_hh);
+  grads.bias_ih = wanted(ctx, d.bias_ih, after_loop_only, fresh.bias_ih);
+  grads.bias_hh = wanted(ctx, d.bias_hh, after_loop_only, fresh.bias_hh);
+  grads.weight_hr = wanted(ctx, d.weight_hr, after_loop_only, fresh.weight_hr);
+  if (d.ragged && ctx.needs_grad(0)) {
+    grads.x = buf.at(layout.d_x_sorted);
+    std::fill_n(grads.x, T * B * I, 0.0f);
+  } else {
+    grads.x = wanted(ctx, 0, after_loop_only, fresh.x);
   }
   PackedWeights& w = pass.w;
   const float* weight_hh = R ? ctx.input(d.weight_hh).data() : nullptr;

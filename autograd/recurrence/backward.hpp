@@ -16,6 +16,13 @@ struct Grads {
   float* bias_ih = nullptr;
   float* bias_hh = nullptr;
   float* weight_hr = nullptr;
+  // Which of them nothing has added to yet, their contents undefined: only when the products
+  // after the loop are all that writes them (not stepwise), which then write rather than add
+  // (a zero-fill and a pass of additions fewer over 4.5 MiB at LSTM H 512).
+  struct Fresh {
+    bool x = false, weight_ih = false, weight_hh = false, bias_ih = false, bias_hh = false;
+    bool weight_hr = false;
+  } fresh;
 };
 
 // Adds the column sums of `rows` x `width` values, columns [first, last), to `sums`.
