@@ -2,17 +2,29 @@
 
 #include <string>
 
-#include <xtensor/xnoalias.hpp>
-
 #include "autograd/anomaly.hpp"
 #include "autograd/no_grad.hpp"
 #include "autograd/recorder.hpp"
 #include "core/error.hpp"
+#include "core/kernels/team.hpp"
 
 namespace recur {
 namespace {
 
 void fill_zero(Tensor& tensor) { std::fill(tensor.begin(), tensor.end(), 0.0f); }
+
+// target += addend, same shapes, split over the team (elementwise: any split gives the same
+// sums). A parameter's gradient is added in once per backward: for the W_hh of an LSTM at H 512
+// (4 MiB), a serial pass took 1.7 ms of a two-thread training step while the other member
+// waited.
+void add_into(Tensor& target, const Tensor& addend) {
+  float* sum = target.data();
+  const float* part = addend.data();
+  const auto add = [&](std::size_t i0, std::size_t i1) {
+    for (std::size_t i = i0; i < i1; ++i) sum[i] += part[i];
+  };
+  kernels::parallel_for(target.size(), 16, std::size_t{1} << 16, add);
+}
 
 std::string where(const Node& node) {
   return node.scope.empty() ? std::string("outside any module") : "in module '" + node.scope + "'";
@@ -216,7 +228,7 @@ void Tape::run_backward(const Var& root, const Tensor* grad_root) {
         parameter.grad.resize(parameter.value.shape());
         fill_zero(parameter.grad);
       }
-      xt::noalias(parameter.grad) += node.grad;
+      add_into(parameter.grad, node.grad);
     } else if (node.rule) {
       BackwardContext context(*this, static_cast<std::uint32_t>(i));
       node.rule(context);
