@@ -11,7 +11,9 @@
 namespace recur {
 namespace {
 
-void fill_zero(Tensor& tensor) { std::fill(tensor.begin(), tensor.end(), 0.0f); }
+// On the team, as a parameter's zero_grad(): a gradient buffer that is not written whole
+// (dL/dh of a layer, 4 MiB at B 32, T 64, H 512) is zeroed before the first addition.
+void fill_zero(Tensor& tensor) { kernels::fill_on_team(tensor.data(), tensor.size(), 0.0f); }
 
 // target += addend, same shapes, split over the team (elementwise: any split gives the same
 // sums). A parameter's gradient is added in once per backward: for the W_hh of an LSTM at H 512

@@ -278,5 +278,10 @@ void parallel_for(std::size_t count, std::size_t grain, std::size_t min_per_thre
   });
 }
 
+void fill_on_team(float* data, std::size_t count, float value) {
+  parallel_for(count, 16, std::size_t{1} << 16,
+               [&](std::size_t i0, std::size_t i1) { std::fill(data + i0, data + i1, value); });
+}
+
 }  // namespace kernels
 }  // namespace recur

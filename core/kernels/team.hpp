@@ -71,4 +71,8 @@ inline Range share(std::size_t count, std::size_t thread, std::size_t threads,
 void parallel_for(std::size_t count, std::size_t grain, std::size_t min_per_thread,
                   FunctionRef<void(std::size_t, std::size_t)> body);
 
+/// Sets [data, data + count) to `value` split over the team, 64K floats or more a member (a
+/// fill: any split gives the same): gradients of a few MiB are zeroed every step.
+void fill_on_team(float* data, std::size_t count, float value);
+
 }  // namespace recur::kernels

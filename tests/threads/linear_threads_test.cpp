@@ -3,7 +3,6 @@
 // gradient must still be the column sums of dy (checked against sums in double here).
 #include <boost/test/unit_test.hpp>
 
-
 #include "autograd/ops/elementwise.hpp"
 #include "autograd/ops/linalg.hpp"
 #include "autograd/ops/reductions.hpp"
