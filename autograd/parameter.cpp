@@ -1,6 +1,5 @@
 #include "autograd/parameter.hpp"
 
-
 #include "core/kernels/team.hpp"
 
 namespace recur {
