@@ -12,10 +12,13 @@
 // Split by hidden units, stepwise, each member adds its own columns of the bias sums in the loop.
 //
 // On a team the batch rows are split: each member runs every step for its rows, which never
-// interact. The only sums over rows are the weight gradients and the vectors': stepwise, every
-// member waits at a barrier once per step and then adds a share of the weight gradient's rows
-// over all the step's batch rows; the vectors' gradients are summed per row and the rows added
-// in order at the end. Each element is thus summed in one order for any number of members.
+// interact. The only sums over rows are the weight gradients and the vectors': stepwise from
+// batch 32, the rows fall in blocks fixed by B (Dims::weight_blocks), each member owns whole
+// blocks and adds each block's part of a step into that block's own sums, and the blocks are added
+// in order after the loop; stepwise below it, every member waits at a barrier once per step and
+// then adds a share of the weight gradient's rows over all the step's batch rows; the vectors'
+// gradients are summed per row and the rows added in order at the end. Each element is thus
+// summed in one order for any number of members.
 #include <algorithm>
 #include <array>
 #include <chrono>
@@ -170,6 +173,28 @@ void add_product_gradients(const Buffers& buf, const float* x, const float* d_le
 
 }  // namespace
 
+void Backward::add_block_sums() const {
+  const std::size_t blocks = d.weight_blocks();
+  const auto add = [&](float* grad, bool fresh, float* (WeightTargets::*part), std::size_t count) {
+    if (grad == nullptr) return;
+    std::array<const float*, kMaxWeightBlocks> sums{};
+    for (std::size_t b = 0; b < blocks; ++b) sums[b] = block_sums(b).*part;
+    kernels::parallel_for(count, 16, 4096, [&](std::size_t e0, std::size_t e1) {
+      for (std::size_t e = e0; e < e1; ++e) {
+        float total = fresh ? 0.0f : grad[e];
+        for (std::size_t b = 0; b < blocks; ++b) total += sums[b][e];
+        grad[e] = total;
+      }
+    });
+  };
+  const std::size_t G = d.G();
+  add(grads.weight_ih, grads.fresh.weight_ih, &WeightTargets::weight_ih, G * d.I);
+  add(grads.weight_hh, grads.fresh.weight_hh, &WeightTargets::weight_hh, G * d.R() * d.P);
+  add(grads.weight_hr, grads.fresh.weight_hr, &WeightTargets::weight_hr, d.P * d.H);
+  add(grads.bias_ih, grads.fresh.bias_ih, &WeightTargets::bias_ih, G);
+  add(grads.bias_hh, grads.fresh.bias_hh, &WeightTargets::bias_hh, G);
+}
+
 void Backward::after_loop() const {
   const std::size_t T = d.T, B = d.B, I = d.I, H = d.H, P = d.P, G = d.G();
   if (!d.stepwise()) {
@@ -257,14 +282,16 @@ void backward(BackwardContext& ctx, const Dims& d) {
   pass.vectors = vectors.data();
 
   Grads& grads = pass.grads;
-  // Not stepwise, the products after the loop are all that writes these gradients.
+  // Not stepwise, the products after the loop are all that writes these gradients; stepwise in
+  // blocks, the block sums added after the loop are all that writes the weights'.
   const bool after_loop_only = !d.stepwise();
+  const bool weights_after_loop = after_loop_only || d.weight_blocks() > 1;
   Grads::Fresh& fresh = grads.fresh;
-  grads.weight_ih = wanted(ctx, 1, after_loop_only, fresh.weight_ih);
-  grads.weight_hh = wanted(ctx, d.weight_hh, after_loop_only, fresh.weight_hh);
-  grads.bias_ih = wanted(ctx, d.bias_ih, after_loop_only, fresh.bias_ih);
-  grads.bias_hh = wanted(ctx, d.bias_hh, after_loop_only, fresh.bias_hh);
-  grads.weight_hr = wanted(ctx, d.weight_hr, after_loop_only, fresh.weight_hr);
+  grads.weight_ih = wanted(ctx, 1, weights_after_loop, fresh.weight_ih);
+  grads.weight_hh = wanted(ctx, d.weight_hh, weights_after_loop, fresh.weight_hh);
+  grads.bias_ih = wanted(ctx, d.bias_ih, weights_after_loop, fresh.bias_ih);
+  grads.bias_hh = wanted(ctx, d.bias_hh, weights_after_loop, fresh.bias_hh);
+  grads.weight_hr = wanted(ctx, d.weight_hr, weights_after_loop, fresh.weight_hr);
   if (d.ragged && ctx.needs_grad(0)) {
     grads.x = buf.at(layout.d_x_sorted);
     std::fill_n(grads.x, T * B * I, 0.0f);
@@ -286,8 +313,11 @@ void backward(BackwardContext& ctx, const Dims& d) {
     if (ctx.needs_grad(index)) initial_grads[k] = ctx.grad_input(index).data();
   }
 
+  // Stepwise with blocks (Dims::weight_blocks), the members split the batch in whole blocks.
+  const std::size_t blocks = d.weight_blocks(), block_rows = d.weight_block_rows();
   const std::size_t by_units = unit_members(d);
-  const std::size_t by_rows = by_units > 1 ? 1 : row_members(d);
+  const std::size_t by_rows =
+      by_units > 1 ? 1 : blocks > 1 ? std::min(blocks, row_members(d)) : row_members(d);
   const kernels::MemberWeights weights = kernels::member_weights();
   RowTimes times;
   kernels::run_team(std::max(by_rows, by_units), [&](const kernels::TeamMember& member) {
@@ -296,7 +326,14 @@ void backward(BackwardContext& ctx, const Dims& d) {
       for (std::size_t n = T; n-- > 0;) pass.units_of_step(n, member, units);
       return;
     }
-    const kernels::Range mine = row_share(buf, member, weights);
+    const kernels::Range mine = row_share(buf, member, weights, blocks > 1 ? block_rows : 1);
+    if (blocks > 1 && mine.end > mine.begin) {
+      // This member's blocks' sums start at zero (written here, where they are added to).
+      const std::size_t floats = d.weight_block_floats();
+      std::fill(buf.at(layout.weight_blocks) + mine.begin / block_rows * floats,
+                buf.at(layout.weight_blocks) + (mine.end + block_rows - 1) / block_rows * floats,
+                0.0f);
+    }
     // Busy time: the rows' own work, not the barriers' waits.
     std::chrono::duration<double> busy{0};
     for (std::size_t n = T; n-- > 0;) {
@@ -304,6 +341,7 @@ void backward(BackwardContext& ctx, const Dims& d) {
       const std::size_t r1 = std::min(mine.end, active);
       const auto start = std::chrono::steady_clock::now();
       if (r1 > mine.begin) pass.rows_of_step(n, mine.begin, r1);
+      if (blocks > 1) pass.weights_of_blocks(n, mine);  // no other member's rows needed
       busy += std::chrono::steady_clock::now() - start;
       if (!d.stepwise()) {
         // Rows past a sequence's end take part in the after-loop GEMMs as zeros.
@@ -323,12 +361,14 @@ void backward(BackwardContext& ctx, const Dims& d) {
         }
         continue;
       }
+      if (blocks > 1) continue;
       member.barrier();  // every row's dG of this step is in
       pass.weights_of_step(n, member);
     }
     times.record(member, busy.count(), row_work(buf, mine));
   });
   if (by_rows > 1) times.report();
+  if (blocks > 1) pass.add_block_sums();
   // The initial states' gradients.
   for (std::size_t k = 0; k < S; ++k) {
     if (initial_grads[k] == nullptr) continue;

@@ -32,6 +32,16 @@ inline void add_column_sums(const float* values, std::size_t rows, std::size_t w
     for (std::size_t k = first; k < last; ++k) sums[k] += values[r * width + k];
 }
 
+// Where a step's weight and bias gradients are added (null: not wanted): the gradients
+// themselves, or one block of rows' own sums (Dims::weight_blocks).
+struct WeightTargets {
+  float* weight_ih = nullptr;
+  float* weight_hh = nullptr;
+  float* weight_hr = nullptr;
+  float* bias_ih = nullptr;
+  float* bias_hh = nullptr;
+};
+
 // One run's backward: what every member reads, and the passes.
 struct Backward {
   BackwardContext& ctx;
@@ -60,11 +70,24 @@ struct Backward {
   void rows_of_step(std::size_t n, std::size_t r0, std::size_t r1) const;
   // Processed step n's weight and bias gradients, this member's share of their rows.
   void weights_of_step(std::size_t n, const kernels::TeamMember& member) const;
+  // Processed step n's weight and bias gradients over the batch rows in `rows` that ran at it,
+  // added into each block's own sums (the blocks `rows` covers, whole).
+  void weights_of_blocks(std::size_t n, kernels::Range rows) const;
+  // Block b's sums (Dims::weight_blocks).
+  WeightTargets block_sums(std::size_t b) const;
+  // Adds the block sums into the gradients, in block order.
+  void add_block_sums() const;
   // Processed step n for units [u0, u1) of every row (a small batch split by units): the
   // pointwise part, then, after a barrier, what needs every unit's dG.
   void units_of_step(std::size_t n, const kernels::TeamMember& member, kernels::Range units) const;
   // Everything after the loop.
   void after_loop() const;
+
+ private:
+  // Processed step n's weight and bias gradients over rows [r0, r1): the columns `gates` of
+  // dW_ih, dW_hh and the biases, the rows `outputs` of dW_hr.
+  void add_step_weights(std::size_t n, std::size_t r0, std::size_t r1, kernels::Range gates,
+                        kernels::Range outputs, const WeightTargets& to) const;
 };
 
 }  // namespace recur::detail::recurrence

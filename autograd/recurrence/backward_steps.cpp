@@ -62,34 +62,62 @@ void Backward::rows_of_step(std::size_t n, std::size_t r0, std::size_t r1) const
     w.back_input.multiply(d_gates_t, rows, grads.x + (t * B + r0) * I, true);
 }
 
-void Backward::weights_of_step(std::size_t n, const kernels::TeamMember& member) const {
+void Backward::add_step_weights(std::size_t n, std::size_t r0, std::size_t r1,
+                                kernels::Range gates, kernels::Range outputs,
+                                const WeightTargets& to) const {
   const std::size_t B = d.B, I = d.I, H = d.H, P = d.P, G = d.G(), R = d.R();
-  const std::size_t t = d.time(n), rows = buf.active(t), slot = kept_step(n, t);
-  const float* d_gates_t = d_gates(slot);
-  const float* d_hidden_t = d_hidden(slot);
-  // This member's rows of dW_ih, dW_hh and the biases: gates [g0, g1), in whole 16-column tiles.
-  const kernels::Range gates = kernels::share(G, member.thread, member.threads, 16);
+  const std::size_t t = d.time(n), slot = kept_step(n, t), rows = r1 - r0;
+  if (r1 <= r0) return;
+  const float* d_gates_t = d_gates(slot) + r0 * G;
+  const float* d_hidden_t = d_hidden(slot) + r0 * G;
   const std::size_t g0 = gates.begin, g1 = gates.end;
   if (g1 > g0) {
-    if (grads.bias_hh) add_column_sums(d_hidden_t, rows, G, g0, g1, grads.bias_hh);
-    if (grads.bias_ih) add_column_sums(d_gates_t, rows, G, g0, g1, grads.bias_ih);
-    if (grads.weight_ih)
-      kernels::add_transposed_product(d_gates_t + g0, G, x + t * B * I, I, rows, g1 - g0, I,
-                                      grads.weight_ih + g0 * I, I);
+    if (to.bias_hh) add_column_sums(d_hidden_t, rows, G, g0, g1, to.bias_hh);
+    if (to.bias_ih) add_column_sums(d_gates_t, rows, G, g0, g1, to.bias_ih);
+    if (to.weight_ih)
+      kernels::add_transposed_product(d_gates_t + g0, G, x + (t * B + r0) * I, I, rows, g1 - g0,
+                                      I, to.weight_ih + g0 * I, I);
     const bool product = R > 0 && (n > 0 || d.recurrent_initial());
-    for (std::size_t r = 0; product && grads.weight_hh && r < R; ++r) {
+    for (std::size_t r = 0; product && to.weight_hh && r < R; ++r) {
       const float* state = r == 0 && buf.mask ? masked(slot) : buf.state_in(r, n);
-      kernels::add_transposed_product(d_hidden_t + g0, G, state, P, rows, g1 - g0, P,
-                                      grads.weight_hh + g0 * R * P + r * P, R * P);
+      kernels::add_transposed_product(d_hidden_t + g0, G, state + r0 * P, P, rows, g1 - g0, P,
+                                      to.weight_hh + g0 * R * P + r * P, R * P);
     }
   }
-  if (d.projection() && grads.weight_hr) {
-    const kernels::Range outputs = kernels::share(P, member.thread, member.threads, 16);
-    if (outputs.end > outputs.begin)
-      kernels::add_transposed_product(d_projected(slot) + outputs.begin, P, buf.h_raw(t), H, rows,
-                                      outputs.end - outputs.begin, H,
-                                      grads.weight_hr + outputs.begin * H, H);
-  }
+  if (d.projection() && to.weight_hr && outputs.end > outputs.begin)
+    kernels::add_transposed_product(d_projected(slot) + r0 * P + outputs.begin, P,
+                                    buf.h_raw(t) + r0 * H, H, rows, outputs.end - outputs.begin,
+                                    H, to.weight_hr + outputs.begin * H, H);
+}
+
+void Backward::weights_of_step(std::size_t n, const kernels::TeamMember& member) const {
+  // This member's columns of dW_ih, dW_hh and the biases (gates, in whole 16-column tiles) and
+  // rows of dW_hr, over every row that ran at the step.
+  add_step_weights(n, 0, buf.active(d.time(n)),
+                   kernels::share(d.G(), member.thread, member.threads, 16),
+                   kernels::share(d.P, member.thread, member.threads, 16),
+                   {grads.weight_ih, grads.weight_hh, grads.weight_hr, grads.bias_ih,
+                    grads.bias_hh});
+}
+
+WeightTargets Backward::block_sums(std::size_t b) const {
+  const std::size_t I = d.I, H = d.H, P = d.P, G = d.G(), R = d.R();
+  float* at = buf.at(layout.weight_blocks) + b * d.weight_block_floats();
+  WeightTargets sums;
+  sums.weight_ih = grads.weight_ih ? at : nullptr;
+  sums.weight_hh = grads.weight_hh ? at + G * I : nullptr;
+  sums.weight_hr = grads.weight_hr ? at + G * (I + R * P) : nullptr;
+  at += G * (I + R * P) + (d.projection() ? P * H : 0);
+  sums.bias_ih = grads.bias_ih ? at : nullptr;
+  sums.bias_hh = grads.bias_hh ? at + G : nullptr;
+  return sums;
+}
+
+void Backward::weights_of_blocks(std::size_t n, kernels::Range rows) const {
+  const std::size_t per_block = d.weight_block_rows(), active = buf.active(d.time(n));
+  for (std::size_t b0 = rows.begin; b0 < rows.end && b0 < active; b0 += per_block)
+    add_step_weights(n, b0, std::min({b0 + per_block, rows.end, active}), {0, d.G()}, {0, d.P},
+                     block_sums(b0 / per_block));
 }
 
 void Backward::units_of_step(std::size_t n, const kernels::TeamMember& member,

@@ -130,11 +130,13 @@ inline std::size_t row_length(const Buffers& buf, std::size_t row) {
   }
   return low;
 }
+// `grain`: the boundaries fall on multiples of it (the backward's blocks of rows).
 inline kernels::Range row_share(const Buffers& buf, const kernels::TeamMember& member,
-                                const kernels::MemberWeights& weights) {
+                                const kernels::MemberWeights& weights, std::size_t grain = 1) {
   const std::size_t B = buf.d.B;
   if (member.threads == 1) return {0, B};
-  if (!buf.d.ragged) return kernels::weighted_share(B, member.thread, member.threads, weights);
+  if (!buf.d.ragged)
+    return kernels::weighted_share(B, member.thread, member.threads, weights, grain);
   std::size_t total = 0;
   for (std::size_t row = 0; row < B; ++row) total += row_length(buf, row);
   const auto boundary = [&](std::size_t part) {
@@ -145,7 +147,7 @@ inline kernels::Range row_share(const Buffers& buf, const kernels::TeamMember& m
     std::size_t row = 0, sum = 0;
     while (row < B && double(sum) + 0.5 * double(row_length(buf, row)) <= target)
       sum += row_length(buf, row++);
-    return row;
+    return std::min(B, (row + grain / 2) / grain * grain);
   };
   return {boundary(member.thread), boundary(member.thread + 1)};
 }

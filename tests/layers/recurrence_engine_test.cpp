@@ -1,10 +1,11 @@
 // The recurrence engine (recur::recurrence) against its composite reference
 // (recur::recurrence_reference, the cell's step on Vars, op by op): the outputs, the final states
-// and the gradients of every input equal, for every built-in cell, the zoo's engine cells and
-// test cells that exercise the other declaration forms (no recurrent matrix, two fed-back states,
-// exp/log/division and three states), on sizes that cross every threshold the engine switches
-// on: batch 1 and 3 (the input projected before the loop) and above, weight gradients added step
-// by step and after the loop, padded batches with several shorter sequences in any order, both
+// and the gradients of every input equal, for every built-in cell, the zoo's engine cells and test
+// cells that exercise the other declaration forms (no recurrent matrix, two fed-back states,
+// exp/log/division and three states), on sizes that cross every threshold the engine switches on:
+// batch 1 and 3 (the input projected before the loop) and above, weight gradients added step by
+// step (in blocks of rows from batch 32) and after the loop, the weights used by two runs on one
+// tape (their gradients added up), padded batches with several shorter sequences in any order, both
 // directions, given and zero initial states, the projection and the recurrent mask. Then a
 // finite-difference gradcheck of the engine on small sizes.
 #include <boost/test/unit_test.hpp>
@@ -156,6 +157,7 @@ struct Config {
   bool initial = false;               // initial states given (else zeros)
   std::size_t proj = 0;               // projection width, 0 for none
   bool mask = false;                  // a recurrent mask
+  bool twice = false;                 // a second run with the same inputs, the other way
 };
 
 std::string describe(const Config& c) {
@@ -166,6 +168,7 @@ std::string describe(const Config& c) {
   if (c.initial) text += " initial";
   if (c.proj) text += " proj " + std::to_string(c.proj);
   if (c.mask) text += " mask";
+  if (c.twice) text += " twice";
   return text;
 }
 
@@ -267,9 +270,15 @@ Run run(const CellSpec& cell, const Values& v, const Config& c, bool reference) 
   for (std::size_t i = 0; i < v.tensors.size(); ++i)
     vars.push_back(tape.input(v.tensors[i], static_cast<int>(i) != v.mask));
   const recur::RecurrenceInputs in = inputs_of(v, vars, c.reverse);
-  const recur::RecurrenceResult r =
-      reference ? recur::recurrence_reference(cell, in) : recur::recurrence(cell, in);
-  tape.backward(projected_loss(r, cell));
+  const auto run_once = [&](const recur::RecurrenceInputs& inputs) {
+    return reference ? recur::recurrence_reference(cell, inputs) : recur::recurrence(cell, inputs);
+  };
+  const recur::RecurrenceResult r = run_once(in);
+  Var loss = projected_loss(r, cell);
+  // The same weights again, the other way: the second run's gradients add to the first's.
+  if (c.twice)
+    loss = recur::add(loss, projected_loss(run_once(inputs_of(v, vars, !c.reverse)), cell));
+  tape.backward(loss);
   Run result;
   result.values.push_back(r.output.value());
   for (std::size_t k = 0; k < cell.states; ++k) result.values.push_back(r.final[k].value());
@@ -304,7 +313,15 @@ std::vector<Config> configs(const CellSpec& cell) {
     list.push_back({6, 3, 4, 96, reverse, {6, 2, 4}});                       // units, padded
     list.push_back({5, 26, 6, 16, reverse, {5, 1, 4, 5, 2, 3, 5, 5, 1, 2, 4, 3, 5, 5, 2, 1, 3,
                                             4, 5, 2, 5, 3, 1, 4, 5, 2}, true});  // rows split
+    // Batches of 32 rows and more add the weight gradients in blocks of rows.
+    std::vector<std::int64_t> lengths(52);
+    for (std::size_t b = 0; b < lengths.size(); ++b) lengths[b] = 1 + std::int64_t(b * 7 % 3);
+    list.push_back({4, 40, 5, 16, reverse, {}, true});                       // 2 blocks
+    list.push_back({3, 52, 3, 8, reverse, lengths, false, 0, has_product});  // 3, padded
+    list.push_back({3, 36, 4, 8, reverse, {}, true, 0, false, true});        // blocks, twice
+    list.push_back({3, 6, 4, 8, reverse, {}, false, 0, false, true});        // no blocks, twice
     list.push_back({3, 5, 8, large_hidden(cell, 8), reverse, {}, true});     // after-loop dW
+    list.push_back({3, 5, 8, large_hidden(cell, 8), reverse, {}, true, 0, false, true});
     list.push_back({4, 6, 8, large_hidden(cell, 8), reverse, {4, 1, 3, 4, 2, 2}, true});
     if (has_product) {
       list.push_back({6, 5, 4, 10, reverse, {}, true, 0, true});             // recurrent mask
@@ -315,6 +332,7 @@ std::vector<Config> configs(const CellSpec& cell) {
       list.push_back({6, 4, 3, 10, reverse, {}, true, 6});                   // projection
       list.push_back({5, 5, 3, 12, reverse, {5, 1, 4, 5, 2}, false, 5, true});
       list.push_back({3, 2, 8, large_hidden(cell, 8), reverse, {}, true, 40});
+      list.push_back({3, 36, 3, 12, reverse, {}, false, 5, true});           // blocks
     }
   }
   return list;

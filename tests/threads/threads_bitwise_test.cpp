@@ -1,9 +1,10 @@
-// Same answers on any thread count (issue #17): a recurrent layer's outputs and every gradient,
-// and a 100-step training trajectory, are bit for bit the same on 1, 2 and 3 threads, for the
-// paths the team splits differently (batch rows, with and without the per-step weight phase;
-// padded batches; the recurrent mask; the projection; a declared cell; batch 1; the units of a
-// layer with large weights at batch 16 and at batch 1), and with the batch rows split unevenly, as
-// the members' learned speeds make them (core/kernels/balance.hpp).
+// Same answers on any thread count (issue #17): a recurrent layer's outputs and every gradient, and
+// a 100-step training trajectory, are bit for bit the same on 1, 2 and 3 threads, for the paths the
+// team splits differently (batch rows, with and without the per-step weight phase, the weight
+// gradients summed in blocks of rows; padded batches; the recurrent mask; the projection; a
+// declared cell; batch 1; the units of a layer with large weights at batch 16 and at batch 1), and
+// with the batch rows split unevenly, as the members' learned speeds make them
+// (core/kernels/balance.hpp).
 #include <boost/test/unit_test.hpp>
 
 #include <cstring>
@@ -123,6 +124,28 @@ BOOST_AUTO_TEST_CASE(recurrent_layers_give_the_same_bits_on_one_two_and_three_th
     check_same_on_every_thread_count(
         "LSTM stepwise padded", lstm, [&](const Var& v) { return as_result(lstm(v, lengths)); },
         x);
+  }
+  {  // small weights at batch 48: the weight gradients summed in three blocks of 16 rows
+    nn::LSTM lstm({.input_size = 5, .hidden_size = 24, .num_layers = 2, .bidirectional = true});
+    const Tensor x = gen.uniform({12, 48, 5}, -1, 1);
+    check_same_on_every_thread_count("LSTM stepwise in blocks", lstm,
+                                     [&](const Var& v) { return as_result(lstm(v)); }, x);
+    IndexTensor long_lengths(Shape{48});
+    for (std::size_t b = 0; b < 48; ++b) long_lengths(b) = lengths(b % 16);
+    check_same_on_every_thread_count(
+        "LSTM stepwise in blocks, padded", lstm,
+        [&](const Var& v) { return as_result(lstm(v, long_lengths)); }, x);
+    nn::GRU gru({.input_size = 8, .hidden_size = 32, .recurrent_dropout = 0.25f});
+    const Tensor y = gen.uniform({12, 40, 8}, -1, 1);
+    check_same_on_every_thread_count("GRU stepwise in blocks, mask", gru,
+                                     [&](const Var& v) { return as_result(gru(v)); }, y);
+    nn::LSTM projected({.input_size = 8, .hidden_size = 40, .proj_size = 12});
+    const Tensor z = gen.uniform({12, 36, 8}, -1, 1);
+    IndexTensor lengths_36(Shape{36});
+    for (std::size_t b = 0; b < 36; ++b) lengths_36(b) = lengths(b % 16);
+    check_same_on_every_thread_count(
+        "LSTM projection in blocks, padded", projected,
+        [&](const Var& v) { return as_result(projected(v, lengths_36)); }, z);
   }
   {  // large weights: after-loop GEMMs, split in fixed blocks
     nn::GRU gru({.input_size = 32, .hidden_size = 160, .recurrent_dropout = 0.25f});
