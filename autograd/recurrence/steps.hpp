@@ -106,8 +106,9 @@ inline std::size_t row_members(const Dims& d) {
 inline constexpr std::size_t kUnitSplitWeightBytes = std::size_t{2} << 20;
 inline std::size_t unit_members(const Dims& d) {
   const bool large = d.G() * (d.I + d.H) * sizeof(float) > kUnitSplitWeightBytes;
+  // Weight gradients summed in blocks of rows need whole rows per member (Dims::weight_blocks).
   if ((d.B >= 2 * kRowsPerMember && !large) || d.R() != 1 || d.projection() ||
-      d.has(d.mask) || d.H % 16)
+      d.has(d.mask) || d.H % 16 || d.weight_blocks() > 1)
     return 1;
   return std::min(kernels::available_threads(), std::max<std::size_t>(1, d.H / 32));
 }
